@@ -1,0 +1,55 @@
+"""k8slab: a hands-on Kubernetes learning kit for JupyterLab.
+
+    import k8slab as lab
+    lab.up()                              # a kind cluster (or reuse it)
+    lab.apply("nginx-deployment.yaml")    # server-side apply, any kind
+    lab.wait_for_rollout("nginx-deployment")
+"""
+
+from .cluster import down, load_image, node_path, status, up
+from .errors import K8sLabError
+from .kube import (
+    apply,
+    call_service,
+    delete,
+    events,
+    exec_in,
+    exists,
+    get,
+    list_objects,
+    logs,
+    patch,
+    port_forward,
+    use,
+    wait_for_job,
+    wait_for_pod,
+    wait_for_pods,
+    wait_for_rollout,
+    wait_gone,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "up", "down", "status", "use", "load_image", "node_path",
+    "apply", "get", "exists", "list_objects", "delete", "patch",
+    "wait_for_rollout", "wait_for_pods", "wait_for_pod", "wait_for_job", "wait_gone",
+    "logs", "exec_in", "events", "call_service", "port_forward",
+    "K8sLabError",
+]
+
+
+def _one_line_errors_in_ipython() -> None:
+    """In a notebook, a K8sLabError shows as one red line, not a traceback (the cell still fails)."""
+    try:
+        ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
+    except NameError:
+        return
+
+    def show(shell, etype, value, tb, tb_offset=None):
+        print(f"{etype.__name__}: {value}", file=__import__("sys").stderr)
+
+    ip.set_custom_exc((K8sLabError,), show)
+
+
+_one_line_errors_in_ipython()

@@ -1,0 +1,104 @@
+"""The `k8slab` command: doctor, up, down, status, lab."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import cluster, doctor as doctoring
+from .errors import K8sLabError
+
+
+def _echo(line: str) -> None:
+    click.echo(f"  {line}", err=True)
+
+
+class KitGroup(click.Group):
+    """Every K8sLabError becomes one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except K8sLabError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+
+provider_option = click.option("--provider", "-p", default=None, help="kind (default), context or node; or K8SLAB_PROVIDER.")
+name_option = click.option("--name", "cluster_name", default=None, help="Cluster name (default k8slab; or K8SLAB_CLUSTER).")
+
+
+@click.group(cls=KitGroup)
+def main():
+    """A hands-on Kubernetes learning kit: a cluster, the guide's notebooks, live widgets."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def doctor(as_json):
+    """Check Docker/Podman, kind, kubectl, the kubeconfig context, memory and disk."""
+    checks = doctoring.run_checks()
+    click.echo(json.dumps(doctoring.as_dicts(checks), indent=2) if as_json else doctoring.report(checks))
+    sys.exit(0 if doctoring.healthy(checks) else 1)
+
+
+@main.command()
+@provider_option
+@name_option
+def up(provider, cluster_name):
+    """Create the cluster, or reuse it if it is there."""
+    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name)
+    click.echo(f"ready: {c.name} ({c.provider.name}) at {c.kube.host}; kubeconfig {c.kubeconfig}")
+
+
+@main.command()
+@provider_option
+@name_option
+def down(provider, cluster_name):
+    """Delete the kit's cluster and its kubeconfig."""
+    cluster.down(provider, progress=_echo, cluster_name=cluster_name)
+
+
+@main.command()
+@provider_option
+@name_option
+@click.option("--json", "as_json", is_flag=True)
+def status(provider, cluster_name, as_json):
+    """Is the cluster there, and does it answer?"""
+    info = cluster.status(provider, cluster_name=cluster_name)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            click.echo(f"{key:>9}: {', '.join(value) if isinstance(value, list) else value}")
+    sys.exit(0 if info["ready"] else 1)
+
+
+def _notebooks_dir(given: str | None) -> Path:
+    for candidate in (given, "notebooks", Path(__file__).resolve().parent.parent / "notebooks"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate).resolve()
+    raise K8sLabError("cannot find the notebooks folder", "run from the k8slab checkout or pass --notebooks DIR")
+
+
+@main.command()
+@provider_option
+@name_option
+@click.option("--notebooks", default=None, help="Folder of notebooks (default: the checkout's notebooks/).")
+@click.option("--port", default=8888, show_default=True)
+def lab(provider, cluster_name, notebooks, port):
+    """Bring the cluster up, then open JupyterLab on the notebooks."""
+    folder = _notebooks_dir(notebooks)
+    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name)
+    _echo(f"cluster {c.name} ready; starting JupyterLab on {folder}")
+    env = dict(os.environ, K8SLAB_PROVIDER=c.provider.name, K8SLAB_CLUSTER=c.name)
+    args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}", f"--port={port}"]
+    os.execve(sys.executable, args, env)
+
+
+if __name__ == "__main__":
+    main()

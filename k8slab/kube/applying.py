@@ -1,0 +1,130 @@
+"""Apply, get, list and delete any kind, built-in or custom, through the dynamic client."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from kubernetes.client.rest import ApiException
+
+from .. import config, manifests
+from ..errors import NotFound
+from .client import Kube, current, translating
+
+FIELD_MANAGER = "k8slab"
+
+
+def _namespace_for(res, obj_ns: str | None, namespace: str | None) -> str | None:
+    return (obj_ns or namespace or "default") if res.namespaced else None
+
+
+def apply(
+    manifest, namespace: str | None = None, kube: Kube | None = None, dry_run: bool = False, images: Mapping | None = None
+) -> list[dict]:
+    """Server-side apply every object of `manifest`; returns the objects as the server stored them.
+
+    Images named in the override map (settings `images`, or `images=`) are replaced, and said so.
+    """
+    objs = manifests.load(manifest)
+    for where, old, new in manifests.override_images(objs, config.load().images if images is None else images):
+        print(f"image override: {old} -> {new} in {where}")
+    kube = kube or current()
+    return [apply_one(obj, namespace, kube, dry_run) for obj in objs]
+
+
+def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = False) -> dict:
+    body = manifests.clean(obj)
+    res = kube.resource(body["apiVersion"], body["kind"])
+    meta = body.setdefault("metadata", {})
+    ns = _namespace_for(res, meta.get("namespace"), namespace)
+    if ns:
+        meta["namespace"] = ns
+    extra = {"dry_run": "All"} if dry_run else {}
+    with translating(f"applying {manifests.describe(body)}"):
+        applied = res.server_side_apply(
+            body=body, name=meta["name"], namespace=ns, field_manager=FIELD_MANAGER, force_conflicts=True, **extra
+        ).to_dict()
+    if body["kind"] == "CustomResourceDefinition" and not dry_run:
+        from .waiting import wait_for_condition
+
+        wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", meta["name"], None, "Established", kube=kube, timeout=30)
+        kube.dyn.resources.invalidate_cache()
+    return applied
+
+
+def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
+    kube = kube or current()
+    res = kube.resource(api_version, kind)
+    with translating(f"reading {kind}/{name}"):
+        return res.get(name=name, namespace=_namespace_for(res, None, namespace)).to_dict()
+
+
+def exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> bool:
+    try:
+        get(kind, name, namespace, api_version, kube)
+        return True
+    except NotFound:
+        return False
+
+
+def list_objects(
+    kind: str, namespace: str | None = None, selector: str | None = None, api_version: str = "v1", kube: Kube | None = None
+) -> list[dict]:
+    """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace."""
+    kube = kube or current()
+    res = kube.resource(api_version, kind)
+    with translating(f"listing {kind}"):
+        found = res.get(namespace=namespace if res.namespaced else None, label_selector=selector)
+    return [i.to_dict() for i in found.items]
+
+
+def delete(
+    manifest=None,
+    kind: str | None = None,
+    name: str | None = None,
+    namespace: str | None = None,
+    api_version: str = "v1",
+    wait: bool = True,
+    timeout: float = 120,
+    kube: Kube | None = None,
+) -> list[str]:
+    """Delete what a manifest names (or one kind/name); absent objects are fine. Waits until gone."""
+    kube = kube or current()
+    if manifest is not None:
+        targets = [manifests.clean(o) for o in manifests.load(manifest)]
+    else:
+        targets = [{"apiVersion": api_version, "kind": kind, "metadata": {"name": name, "namespace": namespace}}]
+    deleted = []
+    for body in reversed(targets):  # dependents first, namespaces and CRDs last
+        res = kube.resource(body["apiVersion"], body["kind"])
+        meta = body["metadata"]
+        ns = _namespace_for(res, meta.get("namespace"), namespace)
+        try:
+            with translating(f"deleting {manifests.describe(body)}"):
+                res.delete(name=meta["name"], namespace=ns, body={"propagationPolicy": "Background"})
+        except NotFound:
+            continue
+        deleted.append(f"{body['kind']}/{meta['name']}")
+        if wait:
+            from .waiting import wait_gone
+
+            wait_gone(body["apiVersion"], body["kind"], meta["name"], ns, kube=kube, timeout=timeout)
+    return deleted
+
+
+def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
+    """A strategic-merge patch (for built-in kinds) such as a scale or an image change."""
+    kube = kube or current()
+    res = kube.resource(api_version, kind)
+    with translating(f"patching {kind}/{name}"):
+        try:
+            return res.patch(
+                body=dict(patch_body), name=name, namespace=_namespace_for(res, None, namespace),
+                content_type="application/strategic-merge-patch+json",
+            ).to_dict()
+        except ApiException as e:
+            if e.status != 415:
+                raise
+            return res.patch(
+                body=dict(patch_body), name=name, namespace=_namespace_for(res, None, namespace),
+                content_type="application/merge-patch+json",
+            ).to_dict()

@@ -1,0 +1,138 @@
+"""The one place that talks to the Kubernetes API client and translates its errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from ..errors import (
+    ClusterUnreachable,
+    Conflict,
+    Forbidden,
+    Invalid,
+    K8sLabError,
+    NotFound,
+    UnknownKind,
+)
+
+_STATUS_ERRORS = {400: Invalid, 401: Forbidden, 403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
+
+
+def _server_message(e: ApiException) -> str:
+    try:
+        body = json.loads(e.body)
+        return body.get("message") or e.reason
+    except (TypeError, ValueError):
+        return (e.body or e.reason or "").strip() or f"HTTP {e.status}"
+
+
+def translate(e: Exception, what: str) -> K8sLabError:
+    """The kit's one-line error for an exception raised by the client while doing `what`."""
+    if isinstance(e, K8sLabError):
+        return e
+    if isinstance(e, ApiException) and e.status:
+        cls = _STATUS_ERRORS.get(e.status, K8sLabError)
+        msg = _server_message(e)
+        if e.status == 401:
+            return Forbidden(f"{what}: the cluster rejected the kit's credentials", "the kubeconfig is stale; run `k8slab up` again")
+        if e.status == 409 and "conflict" in msg.lower() and "apply" in what:
+            return Conflict(f"{what}: {msg}", "another field manager owns these fields")
+        return cls(f"{what}: {msg}")
+    if isinstance(e, (urllib3.exceptions.HTTPError, OSError, ApiException)):
+        return ClusterUnreachable(
+            f"{what}: the cluster does not answer", "is it running? `k8slab status` tells, `k8slab up` starts it"
+        )
+    return K8sLabError(f"{what}: {e}")
+
+
+@contextmanager
+def translating(what: str):
+    """Run a block of client calls; any client error comes out as a one-line K8sLabError."""
+    try:
+        yield
+    except K8sLabError:
+        raise
+    except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
+        raise translate(e, what) from e
+
+
+class Kube:
+    """A connection to one cluster: an API client plus a lazily built dynamic client."""
+
+    def __init__(self, kubeconfig: str | Path | None = None, context: str | None = None):
+        self.kubeconfig = str(kubeconfig) if kubeconfig else None
+        self.context = context
+        cfg = client.Configuration()
+        try:
+            config.load_kube_config(config_file=self.kubeconfig, context=context, client_configuration=cfg)
+        except (ConfigException, OSError, TypeError) as e:
+            where = self.kubeconfig or "the default kubeconfig"
+            raise ClusterUnreachable(f"cannot use {where}: {e}", "run `k8slab up`, or point K8SLAB_KUBECONFIG at a valid kubeconfig") from e
+        cfg.retries = 1
+        self.host = cfg.host
+        self.api = client.ApiClient(cfg)
+        self.core = client.CoreV1Api(self.api)
+        self.apps = client.AppsV1Api(self.api)
+        self._dyn: DynamicClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def dyn(self) -> DynamicClient:
+        with self._lock:
+            if self._dyn is None:
+                with translating("discovering the cluster's API"):
+                    self._dyn = DynamicClient(self.api)
+            return self._dyn
+
+    def resource(self, api_version: str, kind: str):
+        """The dynamic resource for apiVersion/kind; refreshes discovery once (a CRD may be new)."""
+        for attempt in range(2):
+            try:
+                with translating(f"looking up {kind}"):
+                    return self.dyn.resources.get(api_version=api_version, kind=kind)
+            except ResourceNotFoundError as e:
+                if attempt:
+                    raise UnknownKind(
+                        f"the cluster does not know kind {kind!r} in apiVersion {api_version!r}",
+                        "check the spelling, or install the CRD that defines it first",
+                    ) from e
+                self.dyn.resources.invalidate_cache()
+
+    def readyz(self) -> str:
+        with translating("asking the API server /readyz"):
+            data, *_ = self.api.call_api("/readyz", "GET", response_type="str", auth_settings=["BearerToken"], _return_http_data_only=False, _preload_content=True)
+        return data
+
+    def version(self) -> str:
+        with translating("reading the server version"):
+            return client.VersionApi(self.api).get_code().git_version
+
+    def close(self) -> None:
+        self.api.close()
+
+
+_current: Kube | None = None
+
+
+def use(kubeconfig: str | Path | None = None, context: str | None = None) -> Kube:
+    """Make this cluster the one that `lab.apply`, `lab.get`, widgets and checks talk to."""
+    global _current
+    if _current is not None:
+        _current.close()
+    _current = Kube(kubeconfig, context)
+    return _current
+
+
+def current() -> Kube:
+    if _current is None:
+        raise ClusterUnreachable("no cluster selected", "run `lab.up()` (or `lab.use(kubeconfig)`) first")
+    return _current

@@ -1,0 +1,123 @@
+"""Looking inside: logs, exec, events, a Service called through the API server, port-forward."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from contextlib import contextmanager
+
+import yaml
+from kubernetes.stream import portforward, stream
+
+from ..errors import K8sLabError
+from .client import Kube, current, translating
+
+
+def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None, kube: Kube | None = None) -> str:
+    kube = kube or current()
+    with translating(f"reading the logs of pod {pod}"):
+        return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail)
+
+
+def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int, str]:
+    """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr)."""
+    if isinstance(command, str):
+        raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')
+    kube = kube or current()
+    with translating(f"running {command[0]} in pod {pod}"):
+        resp = stream(
+            kube.core.connect_get_namespaced_pod_exec, pod, namespace, container=container, command=command,
+            stderr=True, stdout=True, stdin=False, tty=False, _preload_content=False,
+        )
+        resp.run_forever(timeout=120)
+        out = resp.read_all()
+        status = yaml.safe_load(resp.read_channel(3) or "{}") or {}
+        resp.close()
+    if status.get("status") == "Success":
+        return 0, out
+    causes = ((status.get("details") or {}).get("causes")) or []
+    code = next((int(c["message"]) for c in causes if c.get("reason") == "ExitCode"), 1)
+    if not causes and status.get("message"):
+        raise K8sLabError(f"exec in pod {pod} failed: {status['message']}")
+    return code, out
+
+
+def events(kind: str | None = None, name: str | None = None, namespace: str = "default", kube: Kube | None = None) -> list[dict]:
+    """Events about one object (or the whole namespace), oldest first."""
+    kube = kube or current()
+    fields = [f"involvedObject.{k}={v}" for k, v in (("kind", kind), ("name", name)) if v]
+    with translating(f"reading events in {namespace}"):
+        items = kube.core.list_namespaced_event(namespace, field_selector=",".join(fields) or None).items
+    items.sort(key=lambda e: (e.last_timestamp or e.event_time or e.metadata.creation_timestamp).timestamp())
+    return [
+        {"type": e.type, "reason": e.reason, "object": f"{e.involved_object.kind}/{e.involved_object.name}",
+         "message": (e.message or "").strip(), "count": e.count or 1}
+        for e in items
+    ]
+
+
+def recent_events(kind: str, name: str, namespace: str | None, kube: Kube | None = None, last: int = 3) -> str:
+    """The last few events of an object, as one line (for timeout messages)."""
+    if not namespace:
+        return ""
+    try:
+        found = events(kind, name, namespace, kube)[-last:]
+    except K8sLabError:
+        return ""
+    return "; ".join(f"{e['reason']}: {e['message']}" for e in found)
+
+
+def call_service(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", kube: Kube | None = None) -> str:
+    """An HTTP GET to a Service through the API server's proxy: works on every cluster, no port mapping."""
+    kube = kube or current()
+    with translating(f"calling Service {name}:{port}{path}"):
+        return kube.core.connect_get_namespaced_service_proxy_with_path(f"{name}:{port}", namespace, path.lstrip("/") or "/")
+
+
+@contextmanager
+def port_forward(pod: str, port: int, namespace: str = "default", local_port: int = 0, kube: Kube | None = None):
+    """Forward 127.0.0.1:<local port> to a pod's port while the block runs; yields the local port."""
+    kube = kube or current()
+    server = socket.create_server(("127.0.0.1", local_port))
+    stop = threading.Event()
+
+    def pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def serve():
+        server.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                with translating(f"forwarding to pod {pod}:{port}"):
+                    pf = portforward(kube.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
+                remote = pf.socket(port)
+            except K8sLabError:
+                conn.close()
+                continue
+            for a, b in ((conn, remote), (remote, conn)):
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True, name=f"port-forward {pod}:{port}")
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=2)

@@ -1,0 +1,239 @@
+"""Waiting with watches and a deadline: rollouts, Ready pods, finished Jobs, objects gone.
+
+Each wait lists once (to see the present state and get a resourceVersion), then watches
+from there. A timeout reports the last state it saw and the object's recent events.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from kubernetes.client.rest import ApiException
+
+from ..errors import ImageError, K8sLabError, WaitTimeout
+from .client import Kube, current, translating
+
+# A predicate sees the object (a dict, or None once deleted) and returns True when the
+# wait is over; it raises a K8sLabError when the wait can never succeed.
+Predicate = Callable[[dict | None], bool]
+
+PULL_FAILURES = {"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName"}
+STUCK = {"CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff"}
+
+
+def watch_until(
+    api_version: str,
+    kind: str,
+    name: str | None,
+    namespace: str | None,
+    done: Predicate,
+    timeout: float,
+    kube: Kube | None = None,
+    selector: str | None = None,
+    describe: Callable[[dict | None], str] | None = None,
+    check_every: float | None = None,
+    on_idle: Callable[[], None] | None = None,
+) -> dict | None:
+    """Watch one object (or the objects matching `selector`) until `done` is true.
+
+    With `selector`, `done` is called with the list of matching objects instead.
+    `on_idle` runs every `check_every` seconds without events (to notice pods that cannot
+    pull their image while the watched object itself does not change).
+    """
+    kube = kube or current()
+    res = kube.resource(api_version, kind)
+    ns = namespace if res.namespaced else None
+    what = f"{kind}/{name}" if name else f"{kind}s matching {selector!r}"
+    field = f"metadata.name={name}" if name else None
+    deadline = time.monotonic() + timeout
+    objects: dict[str, dict] = {}
+
+    def state():
+        if name:
+            return objects.get(name)
+        return list(objects.values())
+
+    with translating(f"watching {what}"):
+        listed = res.get(namespace=ns, field_selector=field, label_selector=selector)
+        for item in listed.items:
+            objects[item.metadata.name] = item.to_dict()
+        version = listed.metadata.resourceVersion
+        if done(state()):
+            return state()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            window = min(left, check_every or left)
+            try:
+                for event in res.watch(
+                    namespace=ns, field_selector=field, label_selector=selector, resource_version=version,
+                    timeout=max(1, int(window + 0.999)),
+                ):
+                    obj = event["raw_object"]
+                    if event["type"] == "ERROR":
+                        version = None  # resourceVersion too old: list again below
+                        break
+                    version = obj["metadata"].get("resourceVersion", version)
+                    if event["type"] == "DELETED":
+                        objects.pop(obj["metadata"]["name"], None)
+                    else:
+                        objects[obj["metadata"]["name"]] = obj
+                    if done(state()):
+                        return state()
+                    if time.monotonic() >= deadline:
+                        break
+            except ApiException as e:
+                if e.status != 410:
+                    raise
+                version = None
+            if version is None:
+                listed = res.get(namespace=ns, field_selector=field, label_selector=selector)
+                objects = {i.metadata.name: i.to_dict() for i in listed.items}
+                version = listed.metadata.resourceVersion
+                if done(state()):
+                    return state()
+            if on_idle:
+                on_idle()
+    last = (describe or _describe)(state())
+    from .inspecting import recent_events
+
+    events = recent_events(kind, name, ns, kube=kube) if name else ""
+    raise WaitTimeout(f"{what} not ready after {timeout:g}s: {last}" + (f"; events: {events}" if events else ""))
+
+
+def _describe(obj) -> str:
+    if obj is None:
+        return "it does not exist"
+    if isinstance(obj, list):
+        return f"{len(obj)} found"
+    conds = (obj.get("status") or {}).get("conditions") or []
+    return ", ".join(f"{c['type']}={c['status']}" for c in conds) or "no status yet"
+
+
+def _condition(obj: dict | None, ctype: str) -> str | None:
+    for c in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if c.get("type") == ctype:
+            return c.get("status")
+    return None
+
+
+def wait_for_condition(api_version, kind, name, namespace, condition, timeout=60, kube=None) -> dict:
+    """Until `status.conditions[type=condition]` is True (works for any kind, CRDs included)."""
+    return watch_until(api_version, kind, name, namespace, lambda o: _condition(o, condition) == "True", timeout, kube)
+
+
+def wait_gone(api_version, kind, name, namespace=None, timeout=120, kube=None) -> None:
+    watch_until(api_version, kind, name, namespace, lambda o: o is None, timeout, kube,
+                describe=lambda o: "still there" + (f" ({_describe(o)})" if o else ""))
+
+
+def pod_problem(pod: dict) -> str | None:
+    """A one-line reason why this pod will not become ready by itself, or None."""
+    status = pod.get("status") or {}
+    name = pod["metadata"]["name"]
+    if status.get("phase") == "Failed":
+        return f"pod {name} failed: {status.get('reason') or status.get('message') or 'a container exited with an error'}"
+    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        reason = waiting.get("reason")
+        if reason in PULL_FAILURES:
+            return f"pod {name} cannot get image {cs.get('image')} ({reason})"
+        if reason in STUCK:
+            return f"pod {name}: container {cs.get('name')} is in {reason}: {waiting.get('message', '')}".rstrip(": ")
+    return None
+
+
+def _raise_if_stuck(pods: list[dict]) -> None:
+    for pod in pods:
+        problem = pod_problem(pod)
+        if problem:
+            cls = ImageError if "cannot get image" in problem else K8sLabError
+            hint = ("this machine cannot pull public images: load a local image or set an image override"
+                    if cls is ImageError else "`lab.logs(...)` and `lab.events(...)` show why")
+            raise cls(problem, hint)
+
+
+def _pod_ready(pod: dict) -> bool:
+    return _condition(pod, "Ready") == "True"
+
+
+def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, kube=None) -> list[dict]:
+    """Until `count` pods (at least one if None) match `selector` and all of them are Ready."""
+
+    def done(pods):
+        live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+        _raise_if_stuck(live)
+        enough = len(live) >= (count or 1) if count is None else len(live) == count
+        return enough and all(_pod_ready(p) for p in live)
+
+    def describe(pods):
+        ready = sum(_pod_ready(p) for p in pods)
+        return f"{ready}/{len(pods)} pods Ready" + "".join(
+            f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not _pod_ready(p)
+        )
+
+    return watch_until("v1", "Pod", None, namespace, done, timeout, kube, selector=selector, describe=describe)
+
+
+def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, kube=None) -> dict:
+    def done(pod):
+        if pod is None:
+            return False
+        _raise_if_stuck([pod])
+        return _pod_ready(pod) or (pod.get("status") or {}).get("phase") == "Succeeded"
+
+    return watch_until("v1", "Pod", name, namespace, done, timeout, kube)
+
+
+def rollout_complete(dep: dict | None) -> bool:
+    """The test `kubectl rollout status` makes."""
+    if dep is None:
+        return False
+    spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
+    if (status.get("observedGeneration") or 0) < (meta.get("generation") or 0):
+        return False
+    for c in status.get("conditions") or []:
+        if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded":
+            raise WaitTimeout(f"Deployment/{meta['name']} exceeded its progress deadline: {c.get('message')}")
+    want = spec.get("replicas", 1)
+    return (status.get("updatedReplicas") or 0) == want and (status.get("replicas") or 0) == want and (
+        status.get("availableReplicas") or 0
+    ) == want
+
+
+def _rollout_state(dep: dict | None) -> str:
+    if dep is None:
+        return "the Deployment does not exist"
+    s, want = dep.get("status") or {}, (dep.get("spec") or {}).get("replicas", 1)
+    return f"{s.get('updatedReplicas') or 0}/{want} updated, {s.get('availableReplicas') or 0}/{want} available"
+
+
+def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
+    """Until a Deployment's rollout is complete; fails early when its pods cannot pull their image."""
+    kube = kube or current()
+
+    def check_pods():
+        dep = kube.apps.read_namespaced_deployment(name, namespace)
+        labels = dep.spec.selector.match_labels or {}
+        sel = ",".join(f"{k}={v}" for k, v in labels.items())
+        _raise_if_stuck([p.to_dict() for p in kube.core.list_namespaced_pod(namespace, label_selector=sel).items])
+
+    try:
+        return watch_until("apps/v1", "Deployment", name, namespace, rollout_complete, timeout, kube,
+                           describe=_rollout_state, check_every=3, on_idle=check_pods)
+    except WaitTimeout:
+        with translating(f"reading the pods of Deployment/{name}"):
+            check_pods()
+        raise
+
+
+def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
+    def done(job):
+        if _condition(job, "Failed") == "True":
+            raise K8sLabError(f"Job/{name} failed", "`lab.logs(...)` on its pod shows why")
+        return _condition(job, "Complete") == "True"
+
+    return watch_until("batch/v1", "Job", name, namespace, done, timeout, kube)
+

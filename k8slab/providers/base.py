@@ -1,0 +1,147 @@
+"""What every cluster provider does; subclasses fill in only what differs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..config import Settings
+from ..errors import ProviderError, ToolMissing
+from ..kube import client as kubeclient
+
+Progress = Callable[[str], None]
+
+INSTALL_HINTS = {
+    "kind": "macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; conda: `conda install -c conda-forge kind`",
+    "kubectl": "macOS: `brew install kubectl`; Linux: `apt-get install kubernetes-client` or https://kubernetes.io/docs/tasks/tools/; conda: `conda install -c conda-forge kubernetes-client`",
+    "docker": "macOS: install Docker Desktop (or `brew install podman`); Linux: `apt-get install docker.io`; or Podman with its Docker-compatible socket",
+    "minikube": "macOS: `brew install minikube`; Linux/conda: `conda install -c conda-forge minikube`",
+    "ctr": "Linux: `apt-get install containerd` (ctr comes with it)",
+    "kompose": "macOS: `brew install kompose`; Linux: https://kompose.io/installation/",
+}
+
+
+def tool(name: str) -> str:
+    """The path of a command-line tool, or a one-line error saying how to install it."""
+    path = shutil.which(name)
+    if not path:
+        raise ToolMissing(f"`{name}` is not on PATH", INSTALL_HINTS.get(name))
+    return path
+
+
+def run(args: list[str], what: str, timeout: float | None = 600, **kw) -> subprocess.CompletedProcess:
+    """Run a tool with an argument list; a failure becomes a ProviderError with its last error line."""
+    try:
+        done = subprocess.run([tool(args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired as e:
+        raise ProviderError(f"{what}: `{args[0]}` did not finish in {timeout:g}s") from e
+    if done.returncode != 0:
+        lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+        raise ProviderError(f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
+    return done
+
+
+@dataclass
+class Cluster:
+    """What `up()` gives back: which cluster, how to reach it, and the connection to it."""
+
+    provider: "Provider"
+    kubeconfig: Path
+    kube: kubeclient.Kube
+
+    @property
+    def name(self) -> str:
+        return self.provider.cluster_name
+
+    def __repr__(self) -> str:
+        return f"<Cluster {self.name!r} via {self.provider.name}, API server {self.kube.host}>"
+
+
+class Provider:
+    """Create-or-reuse, delete, kubeconfig, image loading and log export for one kind of cluster."""
+
+    name = "base"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.cluster_name = settings.cluster_name
+
+    # -- what subclasses fill in ---------------------------------------------------
+    def exists(self) -> bool:
+        raise NotImplementedError
+
+    def create(self, progress: Progress) -> None:
+        raise ProviderError(f"the {self.name} provider cannot create clusters", "create it with its own tool, then run `k8slab up` again")
+
+    def delete(self) -> None:
+        raise ProviderError(f"the {self.name} provider does not delete clusters it did not create", "delete it with its own tool")
+
+    def write_kubeconfig(self, path: Path) -> None:
+        raise NotImplementedError
+
+    def load_image(self, image: str) -> None:
+        raise NotImplementedError
+
+    def export_logs(self, dest: Path) -> Path:
+        raise ProviderError(f"the {self.name} provider cannot export node logs", "use `lab.logs(...)` for a pod's logs")
+
+    def node_path(self, host_path: Path) -> str:
+        """Where a folder of this machine appears on the nodes (for hostPath volumes)."""
+        return str(host_path)
+
+    # -- what every provider shares --------------------------------------------------
+    @property
+    def kubeconfig_path(self) -> Path:
+        return self.settings.home / f"{self.cluster_name}.kubeconfig"
+
+    def kubeconfig(self) -> Path:
+        """The kit's own kubeconfig for this cluster, written fresh, readable by the owner only."""
+        path = self.kubeconfig_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        os.chmod(tmp, 0o600)
+        self.write_kubeconfig(tmp)
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+        return path
+
+    def ready(self, kube: kubeclient.Kube, timeout: float = 120) -> None:
+        """Until the API server says ready and a node is Ready."""
+        from ..kube.waiting import watch_until
+
+        kube.readyz()
+        watch_until(
+            "v1", "Node", None, None,
+            lambda nodes: any(_node_ready(n) for n in nodes), timeout, kube,
+            describe=lambda nodes: f"{len(nodes)} nodes, none Ready yet",
+        )
+
+    def up(self, progress: Progress = print, timeout: float = 300) -> Cluster:
+        if self.exists():
+            progress(f"reusing the {self.name} cluster {self.cluster_name!r}")
+        else:
+            progress(f"creating the {self.name} cluster {self.cluster_name!r} (a few minutes the first time)")
+            self.create(progress)
+        path = self.kubeconfig()
+        kube = kubeclient.use(path)
+        self.ready(kube, timeout)
+        return Cluster(self, path, kube)
+
+    def down(self, progress: Progress = print) -> bool:
+        if not self.exists():
+            progress(f"no {self.name} cluster {self.cluster_name!r}: nothing to delete")
+            self.kubeconfig_path.unlink(missing_ok=True)
+            return False
+        progress(f"deleting the {self.name} cluster {self.cluster_name!r}")
+        self.delete()
+        self.kubeconfig_path.unlink(missing_ok=True)
+        return True
+
+
+def _node_ready(node: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])

@@ -1,0 +1,61 @@
+"""The kind cluster config the kit generates (kind.x-k8s.io/v1alpha4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+# kind supports a node image only with the release that built it; pin by digest.
+NODE_IMAGES = {
+    "0.33": "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+    "0.26": "kindest/node:v1.32.0@sha256:c48c62eac5da28cdadcf560d1d8616cfa6783b58f0d94cf63ad1bf49600cb027",
+    "0.25": "kindest/node:v1.31.2@sha256:18fbefc20a7113353c7b75b5c869d7145a6abd6269154825872dc59c1329912e",
+    "0.22": "kindest/node:v1.29.2@sha256:51a1434a5397193442f0be2a297b488b6c919ce8a3931be0ce822606ea5ca245",
+}
+
+# NodePorts the notebooks use answer on 127.0.0.1 of the learner's machine.
+NODE_PORTS = (30080, 30081, 30082)
+SHARED_IN_NODE = "/k8slab/shared"
+
+# The guide's kubeadm settings (2020) that still mean something today. Its
+# `horizontal-pod-autoscaler-use-rest-clients` flag was removed from the controller manager.
+GUIDE_KUBEADM_PATCH = """\
+kind: ClusterConfiguration
+controllerManager:
+  extraArgs:
+    horizontal-pod-autoscaler-sync-period: "10s"
+    node-monitor-grace-period: "10s"
+apiServer:
+  extraArgs:
+    runtime-config: "api/all=true"
+"""
+
+
+def node_image(kind_version: str) -> str | None:
+    """The pinned node image for a kind release such as `v0.26.0`; None lets kind pick its default."""
+    major_minor = ".".join(kind_version.lstrip("v").split(".")[:2])
+    return NODE_IMAGES.get(major_minor)
+
+
+def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mounts: list[dict] = ()) -> dict:
+    node = {
+        "role": "control-plane",
+        "extraPortMappings": [
+            {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in NODE_PORTS
+        ],
+        "extraMounts": [{"hostPath": str(shared_dir), "containerPath": SHARED_IN_NODE}, *extra_mounts],
+    }
+    if image:
+        node["image"] = image
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "name": name,
+        "nodes": [node],
+        "kubeadmConfigPatches": [GUIDE_KUBEADM_PATCH],
+    }
+
+
+def dump(config: dict) -> str:
+    return yaml.safe_dump(config, sort_keys=False)
