@@ -1,4 +1,4 @@
-"""The `k8slab` command: doctor, up, down, status, lab."""
+"""The `k8slab` command: doctor, up, down, status, lab, build, load."""
 
 from __future__ import annotations
 
@@ -76,6 +76,31 @@ def status(provider, cluster_name, as_json):
         for key, value in info.items():
             click.echo(f"{key:>9}: {', '.join(value) if isinstance(value, list) else value}")
     sys.exit(0 if info["ready"] else 1)
+
+
+@main.command()
+@click.argument("path", default=None, required=False, type=click.Path(file_okay=False))
+@click.option("--tag", "-t", default="hello", show_default=True)
+@click.option("--base", default=None, help="Replace the Dockerfile's FROM image (default: as written, node:7).")
+@click.option("--no-cache", is_flag=True)
+def build(path, tag, base, no_cache):
+    """Build an image (default: the guide's hello-world app) and show its layers."""
+    from . import images
+
+    args = {"path": Path(path)} if path else {}
+    result = images.build(tag=tag, base=base, nocache=no_cache, progress=_echo, **args)
+    click.echo(result.cache_summary())
+    click.echo(images.layers_summary(result.image, result.dockerfile, result.base))
+
+
+@main.command()
+@click.argument("image")
+@provider_option
+@name_option
+def load(image, provider, cluster_name):
+    """Put a local image into the cluster's nodes; prints the name to use in manifests."""
+    cluster.up(provider, progress=_echo, cluster_name=cluster_name)
+    click.echo(cluster.load_image(image))
 
 
 def _notebooks_dir(given: str | None) -> Path:

@@ -37,7 +37,17 @@ def current() -> Cluster:
 
 
 def load_image(image: str) -> str:
-    """Put a local image into the cluster's nodes; returns the name to use in manifests."""
+    """Put a local image into the cluster's nodes; returns the name to use in manifests.
+
+    An image tagged `latest` (or not at all) is first tagged by its content: with `:latest`,
+    Kubernetes defaults imagePullPolicy to Always and tries a registry instead of the node
+    (kind issue 328). A content tag also changes whenever the image does, so a rollout follows.
+    """
+    from . import images
+
+    tagged = image.rsplit("/", 1)[-1]
+    if ":" not in tagged or tagged.endswith(":latest"):
+        image = images.content_tag(image)
     current().provider.load_image(image)
     return image
 

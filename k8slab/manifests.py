@@ -122,6 +122,20 @@ def containers(obj: dict) -> Iterable[dict]:
         yield from spec.get(key) or []
 
 
+def default_port_protocols(obj: dict) -> None:
+    """Spell out `protocol: TCP` (the API's default) on Service and container ports, in place.
+
+    Server-side apply on Kubernetes 1.18-1.20 refuses port lists without it ("associative
+    list with keys has an element that omits key field protocol"); newer servers do not care.
+    """
+    ports = list((obj.get("spec") or {}).get("ports") or []) if obj.get("kind") == "Service" else []
+    for c in containers(obj):
+        ports.extend(c.get("ports") or [])
+    for port in ports:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+
+
 def override_images(objs: list[dict], overrides: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """Replace images by the override map, in place; returns (object, old, new) for each change."""
     changed = []

@@ -13,32 +13,21 @@ pytestmark = pytest.mark.cluster
 BUSYBOX = "k8slab.local/busybox:1"
 
 
-def web(namespace, replicas=2, image=BUSYBOX, **pod_extra):
-    return f"""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web, namespace: {namespace}}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      {yaml.safe_dump(pod_extra, default_flow_style=True).strip() if pod_extra else ''}
-      containers:
-      - name: web
-        image: {image}
-        imagePullPolicy: Never
-        command: [sh, -c, 'echo hello from $(hostname) > /index.html; echo started; exec httpd -f -v -p 8080 -h /']
-        ports: [{{containerPort: 8080}}]
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web, namespace: {namespace}}}
-spec:
-  selector: {{app: web}}
-  ports: [{{port: 80, targetPort: 8080}}]
-"""
+def web(namespace, replicas=2, image=BUSYBOX, node_selector=None):
+    """A Deployment of httpd pods that answer with their own name, and its Service."""
+    pod = {"containers": [{
+        "name": "web", "image": image, "imagePullPolicy": "Never", "ports": [{"containerPort": 8080}],
+        "command": ["sh", "-c", "echo hello from $(hostname) > /index.html; echo started; exec httpd -f -v -p 8080 -h /"],
+    }]}
+    if node_selector:
+        pod["nodeSelector"] = node_selector
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": namespace},
+         "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                  "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": namespace},
+         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+    ]
 
 
 def one_line(excinfo) -> str:
@@ -186,7 +175,7 @@ def test_forbidden_for_a_service_account_without_rights(kube, namespace, tmp_pat
 
 
 def test_timeout_reports_last_state_and_events(kube, namespace):
-    applying.apply(web(namespace, replicas=1, nodeSelector={"disk": "none-such"}), kube=kube)
+    applying.apply(web(namespace, replicas=1, node_selector={"disk": "none-such"}), kube=kube)
     with pytest.raises(errors.WaitTimeout) as err:
         waiting.wait_for_rollout("web", namespace, timeout=4, kube=kube)
     text = one_line(err)

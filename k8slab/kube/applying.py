@@ -33,16 +33,24 @@ def apply(
 
 def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = False) -> dict:
     body = manifests.clean(obj)
+    manifests.default_port_protocols(body)
     res = kube.resource(body["apiVersion"], body["kind"])
     meta = body.setdefault("metadata", {})
     ns = _namespace_for(res, meta.get("namespace"), namespace)
     if ns:
         meta["namespace"] = ns
     extra = {"dry_run": "All"} if dry_run else {}
-    with translating(f"applying {manifests.describe(body)}"):
-        applied = res.server_side_apply(
-            body=body, name=meta["name"], namespace=ns, field_manager=FIELD_MANAGER, force_conflicts=True, **extra
-        ).to_dict()
+    try:
+        with translating(f"applying {manifests.describe(body)}"):
+            applied = res.server_side_apply(
+                body=body, name=meta["name"], namespace=ns, field_manager=FIELD_MANAGER, force_conflicts=True, **extra
+            ).to_dict()
+    except NotFound as e:
+        if "page not found" not in str(e):
+            raise
+        kube.dyn.resources.invalidate_cache()  # its CRD was deleted since discovery: say so
+        kube.resource(body["apiVersion"], body["kind"])
+        raise
     if body["kind"] == "CustomResourceDefinition" and not dry_run:
         from .waiting import wait_for_condition
 
@@ -108,6 +116,8 @@ def delete(
             from .waiting import wait_gone
 
             wait_gone(body["apiVersion"], body["kind"], meta["name"], ns, kube=kube, timeout=timeout)
+        if body["kind"] == "CustomResourceDefinition":
+            kube.dyn.resources.invalidate_cache()
     return deleted
 
 

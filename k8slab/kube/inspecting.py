@@ -6,7 +6,6 @@ import socket
 import threading
 from contextlib import contextmanager
 
-import yaml
 from kubernetes.stream import portforward, stream
 
 from ..errors import K8sLabError
@@ -30,16 +29,10 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
             stderr=True, stdout=True, stdin=False, tty=False, _preload_content=False,
         )
         resp.run_forever(timeout=120)
-        out = resp.read_all()
-        status = yaml.safe_load(resp.read_channel(3) or "{}") or {}
+        code = resp.returncode  # before reading output: read_all() would drain the status channel too
+        out = resp.read_stdout() + resp.read_stderr()
         resp.close()
-    if status.get("status") == "Success":
-        return 0, out
-    causes = ((status.get("details") or {}).get("causes")) or []
-    code = next((int(c["message"]) for c in causes if c.get("reason") == "ExitCode"), 1)
-    if not causes and status.get("message"):
-        raise K8sLabError(f"exec in pod {pod} failed: {status['message']}")
-    return code, out
+    return (1 if code is None else code), out
 
 
 def events(kind: str | None = None, name: str | None = None, namespace: str = "default", kube: Kube | None = None) -> list[dict]:

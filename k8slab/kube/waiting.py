@@ -215,17 +215,16 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
     kube = kube or current()
 
     def check_pods():
-        dep = kube.apps.read_namespaced_deployment(name, namespace)
-        labels = dep.spec.selector.match_labels or {}
-        sel = ",".join(f"{k}={v}" for k, v in labels.items())
-        _raise_if_stuck([p.to_dict() for p in kube.core.list_namespaced_pod(namespace, label_selector=sel).items])
+        from .applying import get, list_objects
+
+        labels = get("Deployment", name, namespace, "apps/v1", kube)["spec"]["selector"].get("matchLabels") or {}
+        _raise_if_stuck(list_objects("Pod", namespace, ",".join(f"{k}={v}" for k, v in labels.items()), kube=kube))
 
     try:
         return watch_until("apps/v1", "Deployment", name, namespace, rollout_complete, timeout, kube,
                            describe=_rollout_state, check_every=3, on_idle=check_pods)
     except WaitTimeout:
-        with translating(f"reading the pods of Deployment/{name}"):
-            check_pods()
+        check_pods()
         raise
 
 
