@@ -8,9 +8,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 # conda-forge names of the distributions behind what the kit imports
-CONDA_NAME = {"kubernetes": "python-kubernetes", "yaml": "pyyaml", "docker": "docker-py", "click": "click",
-              "ipywidgets": "ipywidgets", "urllib3": "python-kubernetes", "IPython": "jupyterlab",
-              "jsonschema": "jupyterlab", "kubernetes_validate": "pip:kubernetes-validate"}
+CONDA_NAME = {"kubernetes": "python-kubernetes", "yaml": "pyyaml", "docker": "docker-py", "requests": "docker-py",
+              "urllib3": "python-kubernetes", "IPython": "jupyterlab", "referencing": "jsonschema",
+              "kubernetes_validate": "pip:kubernetes-validate>=1.30"}
 
 
 def third_party_imports() -> set[str]:

@@ -15,7 +15,7 @@ BUSYBOX = "k8slab.local/busybox:1"
 
 def web(namespace, replicas=2, image=BUSYBOX, node_selector=None):
     """A Deployment of httpd pods that answer with their own name, and its Service."""
-    pod = {"containers": [{
+    pod = {"terminationGracePeriodSeconds": 1, "containers": [{
         "name": "web", "image": image, "imagePullPolicy": "Never", "ports": [{"containerPort": 8080}],
         "command": ["sh", "-c", "echo hello from $(hostname) > /index.html; echo started; exec httpd -f -v -p 8080 -h /"],
     }]}

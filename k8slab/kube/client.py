@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from contextlib import contextmanager
@@ -82,10 +83,16 @@ class Kube:
         cfg.retries = 1
         self.host = cfg.host
         self.api = client.ApiClient(cfg)
-        self.core = client.CoreV1Api(self.api)
-        self.apps = client.AppsV1Api(self.api)
         self._dyn: DynamicClient | None = None
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api)  # built on first use: the typed APIs import hundreds of models
+
+    @functools.cached_property
+    def apps(self) -> client.AppsV1Api:
+        return client.AppsV1Api(self.api)
 
     @property
     def dyn(self) -> DynamicClient:
