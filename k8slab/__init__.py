@@ -30,6 +30,9 @@ from .kube import (
 
 __version__ = "0.1.0"
 
+# Chapters' helpers, loaded on first use (`lab.images.build()`): importing the kit stays quick.
+SUBMODULES = {"images", "widgets", "rook", "dashboard", "checks", "isolation", "compose", "doctor", "magics", "manifests"}
+
 __all__ = [
     "up", "down", "status", "use", "load_image", "node_path",
     "apply", "get", "exists", "list_objects", "delete", "patch",
@@ -37,6 +40,18 @@ __all__ = [
     "logs", "exec_in", "events", "call_service", "port_forward",
     "K8sLabError",
 ]
+
+
+def __getattr__(name: str):
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'k8slab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | SUBMODULES)
 
 
 def _one_line_errors_in_ipython() -> None:

@@ -16,10 +16,19 @@ def provider(name: str | None = None, **settings) -> providers.Provider:
     return providers.get(config.load(provider=name, **settings))
 
 
-def up(provider_name: str | None = None, progress: Progress = print, timeout: float = 300, **settings) -> Cluster:
-    """Create the cluster, or reuse the one already there, and make it the kit's current cluster."""
+def up(provider_name: str | None = None, progress: Progress = print, timeout: float = 300, rook: bool = False,
+       **settings) -> Cluster:
+    """Create the cluster, or reuse the one already there, and make it the kit's current cluster.
+
+    `rook=True` gives a new kind cluster the mounts Rook needs (/dev, /run/udev).
+    """
     global _cluster
-    _cluster = provider(provider_name, **settings).up(progress, timeout)
+    p = provider(provider_name, **settings)
+    if rook and p.name == "kind":
+        from .rook import kind_mounts
+
+        p.extra_mounts = kind_mounts()
+    _cluster = p.up(progress, timeout)
     return _cluster
 
 

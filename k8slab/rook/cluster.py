@@ -1,0 +1,74 @@
+"""The Ceph cluster itself: its OSD disk, the CephCluster, the dashboard and its password."""
+
+from __future__ import annotations
+
+from .. import config, validating
+from ..errors import NotFound
+from ..kube import applying, tokens
+from ..kube.client import Kube, current
+from . import fetching, host, loopdev, spec
+from .operator import Progress, parse
+
+CRDS = "crds.yaml"
+
+
+def crds(**fetch_args) -> list[dict]:
+    """Rook's CRDs from the pinned crds.yaml (the schemas a CephCluster is validated against)."""
+    return parse(fetching.read(fetching.bundle("rook"), CRDS, **fetch_args), CRDS)
+
+
+def validate_guide(**fetch_args) -> list[validating.Problem]:
+    """The guide's 2020 CephCluster against today's CephCluster schema, offline."""
+    return validating.validate([spec.guide_cluster()], crds(**fetch_args))
+
+
+def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: Progress = print,
+           size_gb: int = 6, name: str = spec.CLUSTER_NAME, thresholds: dict | None = None, **fetch_args) -> list[dict] | None:
+    """Preflight, the loop device in the kind node, then the CephCluster and its `.mgr` pool.
+
+    Only on kind: the OSD's loop device lives in the kind node container. Elsewhere the kit
+    says so in one line and creates nothing (it will not touch another machine's disks).
+    """
+    settings = config.load()
+    image = settings.images.get(spec.CEPH_IMAGE, spec.CEPH_IMAGE)  # a classroom mirror, if configured
+    validating.check(spec.cluster("NODE", "loop0", namespace, name, image), crds(**fetch_args))
+    if settings.provider != "kind":
+        progress(f"not created: the {settings.provider} provider has no kind node to hold the OSD's loop device "
+                 "(the CephCluster spec was validated; on kind, this step creates it)")
+        return None
+    host.preflight(**(thresholds or {}))
+    container = loopdev.node_container(settings.cluster_name)
+    device = loopdev.attach(container, size_gb)
+    progress(f"OSD disk: /dev/{device} in {container} (a {size_gb} GB sparse file, {loopdev.IMAGE_FILE})")
+    kube = kube or current()
+    applied = [applying.apply_one(o, None, kube) for o in spec.cluster(container, device, namespace, name, image)]
+    progress(f"CephCluster/{name} created in {namespace}: the operator starts a mon, a mgr and the OSD next")
+    return applied
+
+
+def expose_dashboard(namespace: str = spec.NAMESPACE, node_port: int | None = spec.DASHBOARD_NODE_PORT,
+                     kube: Kube | None = None) -> str:
+    """The guide's NodePort Service for the Ceph dashboard (made current); returns its URL."""
+    kube = kube or current()
+    svc = spec.dashboard_service(namespace, node_port)
+    validating.check([svc])
+    applied = applying.apply_one(svc, None, kube)
+    port = applied["spec"]["ports"][0]["nodePort"]
+    return f"http://localhost:{port}/"
+
+
+def dashboard_password(namespace: str = spec.NAMESPACE, kube: Kube | None = None) -> tokens.Sensitive:
+    """The dashboard's `admin` password from the Secret Rook's mgr writes."""
+    return tokens.secret_value(spec.PASSWORD_SECRET, "password", namespace, kube)
+
+
+def show_password(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: Progress = print):
+    """The password in a masked field with a reveal button, or one line saying why there is none yet."""
+    try:
+        password = dashboard_password(namespace, kube)
+    except NotFound:
+        progress(f"no Secret {spec.PASSWORD_SECRET} in {namespace} yet: Rook's mgr writes it once the cluster runs")
+        return None
+    from ..widgets.secret import SecretView
+
+    return SecretView(password, description="admin password")

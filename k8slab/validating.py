@@ -1,0 +1,213 @@
+"""Offline validation of the manifests the kit applies: no cluster, no network.
+
+Built-in kinds are checked against the Kubernetes OpenAPI schemas that `kubernetes-validate`
+ships (strict: unknown fields are errors, as `kubectl apply` reports them since 1.27).
+Custom resources (a CephCluster) are checked against the openAPIV3Schema of their CRD,
+taken from the CRDs passed in or found among the objects themselves. CEL rules
+(`x-kubernetes-validations`) are left to the API server: they need a CEL engine.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from . import manifests
+from .errors import ManifestError, ToolMissing
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error: the object, the field path in it, and what is wrong."""
+
+    obj: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.obj}: {self.path}: {self.message}" if self.path else f"{self.obj}: {self.message}"
+
+
+def _path(parts: Iterable) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _name(obj: dict) -> str:
+    return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
+
+
+def _jsonschema():
+    try:
+        import jsonschema
+    except ImportError as e:  # pragma: no cover - a dependency of kubernetes-validate
+        raise ToolMissing("validation needs the `jsonschema` package", "pip install kubernetes-validate") from e
+    return jsonschema
+
+
+def _problems(errors, obj: dict, what: str) -> list[Problem]:
+    out = []
+    for e in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        where = list(e.absolute_path)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            known = set((e.schema.get("properties") or {}))
+            for extra in sorted(set(e.instance) - known):
+                out.append(Problem(_name(obj), _path(where + [extra]), f"unknown field (not in the {what} schema)"))
+        elif e.validator == "required":
+            missing = e.message.split("'")[1] if "'" in e.message else e.message
+            out.append(Problem(_name(obj), _path(where + [missing]), "required field is missing"))
+        else:
+            msg = e.message if len(e.message) <= 160 else e.message[:157] + "..."
+            out.append(Problem(_name(obj), _path(where), msg))
+    return out
+
+
+# -- custom resources: the CRD's openAPIV3Schema -----------------------------------------
+
+def _to_jsonschema(s: dict) -> dict:
+    """An openAPIV3Schema as JSON Schema: nullable, int-or-string, unknown fields refused
+    unless `x-kubernetes-preserve-unknown-fields`, embedded resources' apiVersion/kind/metadata."""
+    s = dict(s)
+    for key in ("properties", "patternProperties"):
+        if key in s:
+            s[key] = {k: _to_jsonschema(v) for k, v in s[key].items()}
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(s.get(key), dict):
+            s[key] = _to_jsonschema(s[key])
+    for key in ("allOf", "anyOf", "oneOf"):
+        if key in s:
+            s[key] = [_to_jsonschema(v) for v in s[key]]
+    if s.pop("x-kubernetes-int-or-string", False):
+        s.pop("type", None)
+        s.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
+    if s.get("x-kubernetes-embedded-resource"):
+        props = s.setdefault("properties", {})
+        props.setdefault("apiVersion", {"type": "string"})
+        props.setdefault("kind", {"type": "string"})
+        props.setdefault("metadata", {"type": "object"})
+    if s.get("type") == "object" and "properties" in s and "additionalProperties" not in s \
+            and not s.get("x-kubernetes-preserve-unknown-fields"):
+        s["additionalProperties"] = False
+    if s.pop("nullable", False):
+        if "type" in s:
+            s["type"] = [s["type"], "null"]
+        if "enum" in s:
+            s["enum"] = [*s["enum"], None]
+    return {k: v for k, v in s.items() if not k.startswith("x-kubernetes-")}
+
+
+def crds_in(objs: Iterable[dict]) -> list[dict]:
+    return [o for o in objs if o.get("kind") == "CustomResourceDefinition"]
+
+
+def _find_crd(obj: dict, crds: list[dict]) -> tuple[dict | None, dict | None]:
+    group, _, version = obj["apiVersion"].rpartition("/")
+    for crd in crds:
+        spec = crd.get("spec") or {}
+        if spec.get("group") == group and (spec.get("names") or {}).get("kind") == obj["kind"]:
+            return crd, next((v for v in spec.get("versions") or [] if v.get("name") == version), None)
+    return None, None
+
+
+def validate_custom(obj: dict, crds: list[dict]) -> list[Problem]:
+    """A custom resource against its CRD's schema; a missing CRD or version is a problem too."""
+    crd, version = _find_crd(obj, crds)
+    if crd is None:
+        return [Problem(_name(obj), "", f"no CRD for {obj['apiVersion']} {obj['kind']} to validate against")]
+    if version is None or not version.get("served", True):
+        return [Problem(_name(obj), "apiVersion", f"{crd['metadata']['name']} does not serve {obj['apiVersion']}")]
+    root = copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"})
+    for key, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+        root.setdefault("properties", {}).setdefault(key, {"type": kind})  # the server always allows these
+    schema = _to_jsonschema(root)
+    jsonschema = _jsonschema()
+    validator = jsonschema.Draft4Validator(schema)
+    return _problems(validator.iter_errors(obj), obj, f"{obj['kind']} {version['name']}")
+
+
+# -- built-in kinds: the Kubernetes OpenAPI schemas of kubernetes-validate --------------------
+
+def _kv():
+    try:
+        from kubernetes_validate import utils
+    except ImportError as e:
+        raise ToolMissing("validating built-in kinds needs `kubernetes-validate`", "pip install kubernetes-validate") from e
+    return utils
+
+
+def schema_version(k8s_version: str | None = None) -> str:
+    """The newest schema set kubernetes-validate ships that is not newer than `k8s_version`."""
+    from packaging.version import Version
+
+    kvu = _kv()
+    versions = kvu.all_versions()
+    if not k8s_version:
+        return versions[-1]
+    want = Version(kvu.major_minor(k8s_version.lstrip("v")))
+    fit = [v for v in versions if Version(kvu.major_minor(v)) <= want]
+    if not fit:
+        raise ManifestError(f"no Kubernetes schemas for version {k8s_version} (the oldest shipped is {versions[0]})",
+                            "validate against a newer version")
+    return fit[-1]
+
+
+@lru_cache(maxsize=None)
+def _definitions(version: str):
+    from referencing import Resource
+
+    path = f"kubernetes-json-schema/v{version}-local-strict/_definitions.json"
+    return Resource.from_contents(_kv().schema_contents(path, version))
+
+
+@lru_cache(maxsize=256)
+def _builtin_validator(kind: str, api_version: str, version: str):
+    import re
+
+    from referencing import Registry, Resource
+
+    kvu = _kv()
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    try:
+        path = f"kubernetes-json-schema/v{version}-local-strict/{kind.lower()}-{group_version}.json"
+        schema = kvu.schema_contents(path, version)
+    except FileNotFoundError:
+        return None
+    registry = _definitions(version) @ (Resource.from_contents(schema) @ Registry())
+    return _jsonschema().Draft202012Validator(schema, registry=registry)
+
+
+def validate_builtin(obj: dict, k8s_version: str | None = None) -> list[Problem] | None:
+    """A built-in kind against the Kubernetes schema; None when it is not a built-in kind."""
+    version = schema_version(k8s_version)
+    validator = _builtin_validator(obj["kind"], obj["apiVersion"], version)
+    if validator is None:
+        return None
+    return _problems(validator.iter_errors(obj), obj, f"Kubernetes {version} {obj['kind']}")
+
+
+def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None) -> list[Problem]:
+    """Every problem in `objs` (a manifest, or loaded objects); [] means all valid."""
+    objs = [manifests.clean(copy.deepcopy(o)) for o in manifests.load(objs)] if not _loaded(objs) else \
+        [manifests.clean(o) for o in objs]
+    known = list(crds) + crds_in(objs)
+    problems: list[Problem] = []
+    for obj in objs:
+        found = validate_builtin(obj, k8s_version)
+        problems.extend(found if found is not None else validate_custom(obj, known))
+    return problems
+
+
+def _loaded(objs) -> bool:
+    return isinstance(objs, list) and all(isinstance(o, dict) and "kind" in o for o in objs)
+
+
+def check(objs, crds: Iterable[dict] = (), k8s_version: str | None = None) -> None:
+    """Raise one line naming the first problem (and how many more) if anything is invalid."""
+    problems = validate(objs, crds, k8s_version)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ManifestError(f"invalid: {problems[0]}{more}", "`validating.validate(...)` lists them all")

@@ -1,0 +1,107 @@
+"""PodTable: the pods of a namespace (or a label selector), live, as `kubectl get pods -w` would show them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..kube.waiting import pod_problem
+from ..kube.watching import SYNCED, follow
+from .base import LiveWidget, age, esc, table
+
+COLUMNS = ("name", "phase", "ready", "restarts", "node", "age")
+PHASE_COLORS = {"Running": "#2b8a3e", "Pending": "#e67700", "Failed": "#c92a2a", "Succeeded": "#868e96"}
+
+
+def pod_row(pod: dict) -> dict:
+    """What the table shows of a pod; `status` is kubectl's STATUS column (a waiting reason, Terminating)."""
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    reason = status.get("reason") or ""
+    for cs in statuses:
+        state = cs.get("state") or {}
+        reason = (state.get("waiting") or state.get("terminated") or {}).get("reason") or reason
+    if meta.get("deletionTimestamp"):
+        reason = "Terminating"
+    return {
+        "name": meta["name"],
+        "phase": status.get("phase") or "Pending",
+        "status": reason,
+        "ready": f"{sum(bool(cs.get('ready')) for cs in statuses)}/{len(spec.get('containers') or statuses)}",
+        "restarts": sum(cs.get("restartCount") or 0 for cs in statuses),
+        "node": spec.get("nodeName") or "",
+        "created": meta.get("creationTimestamp"),
+        "problem": pod_problem(pod) or "",
+    }
+
+
+class PodTable(LiveWidget):
+    """The pods matching `selector` in `namespace`, updated from a watch; changed cells flash.
+
+    `PodTable("app=web")`, `PodTable(namespace="kube-system")`; `.pods` is the current rows.
+    """
+
+    tick = 5.0  # ages move on
+
+    def __init__(self, selector: str | None = None, namespace: str = "default", kube=None, max_rows: int = 50, start: bool = True):
+        self.selector, self.namespace, self.max_rows = selector, namespace, max_rows
+        self._rows: dict[str, dict] = {}
+        self._flash: dict[str, set[str]] = {}
+        self.events = 0
+        super().__init__(kube, start)
+
+    @property
+    def pods(self) -> list[dict]:
+        with self._cond:
+            return [dict(r) for _, r in sorted(self._rows.items())]
+
+    def _workers(self):
+        return [self._watch]
+
+    def _watch(self) -> None:
+        for etype, pod in follow("v1", "Pod", self.namespace, self.selector, stop=self._stop, kube=self._kube):
+            with self._cond:
+                if etype == SYNCED:
+                    self._ok()
+                elif etype == "DELETED":
+                    self._rows.pop(pod["metadata"]["name"], None)
+                    self._flash.pop(pod["metadata"]["name"], None)
+                else:
+                    self._apply(pod_row(pod))
+                self.events += 1
+            self._changed()
+
+    def _apply(self, row: dict) -> None:
+        old = self._rows.get(row["name"])
+        changed = set(COLUMNS) if old is None else {c for c in COLUMNS if c != "age" and old.get(c) != row.get(c)}
+        if old and old["status"] != row["status"]:
+            changed.add("phase")
+        self._rows[row["name"]] = row
+        self._flash.setdefault(row["name"], set()).update(changed)
+
+    def _render(self) -> str:
+        with self._cond:
+            rows = [r for _, r in sorted(self._rows.items())]
+            flash, self._flash = self._flash, {}
+        shown = rows[: self.max_rows]
+        cells, marks = [], []
+        for r in shown:
+            phase = f'<span style="color:{PHASE_COLORS.get(r["phase"], "#000")}">{esc(r["phase"])}</span>'
+            if r["status"] and r["status"] != r["phase"]:
+                phase += f' <span title="{esc(r["problem"])}" style="color:#868e96">({esc(r["status"])})</span>'
+            cells.append([esc(r["name"]), phase, esc(r["ready"]), esc(r["restarts"]), esc(r["node"]), esc(age(r["created"]))])
+            marks.append({COLUMNS.index(c) for c in flash.get(r["name"], ())})
+        more = f"<div>… and {len(rows) - len(shown)} more</div>" if len(rows) > len(shown) else ""
+        title = f"<b>Pods</b> in {esc(self.namespace)}" + (f" matching <code>{esc(self.selector)}</code>" if self.selector else "")
+        empty = "" if rows else "<div><i>no pods" + ("" if self._synced.is_set() else " yet (listing…)") + "</i></div>"
+        return f"<div>{title}: {esc(self._counts(rows))}</div>{table([c.upper() for c in COLUMNS], cells, marks) if rows else ''}{empty}{more}"
+
+    @staticmethod
+    def _counts(rows: list[dict]) -> str:
+        phases = Counter(r["status"] if r["status"] == "Terminating" else r["phase"] for r in rows)
+        ready = sum(r["ready"].split("/")[0] == r["ready"].split("/")[1] != "0" for r in rows)
+        parts = ", ".join(f"{n} {p}" for p, n in sorted(phases.items()))
+        return f"{len(rows)} pods" + (f" ({parts})" if parts else "") + f", {ready} ready, {sum(r['restarts'] for r in rows)} restarts"
+
+    def _summary(self) -> str:
+        where = f"in {self.namespace}" + (f" matching {self.selector}" if self.selector else "")
+        return f"PodTable {where}: {self._counts(list(self._rows.values()))}"

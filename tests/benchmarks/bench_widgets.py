@@ -1,0 +1,227 @@
+"""Benchmarks of the live widgets against the real test cluster (a script, not collected by pytest).
+
+    KUBECONFIG=... python tests/benchmarks/bench_widgets.py [--pods 2000] [--toggles 20] [--window 120]
+
+1. latency: a pod's status changes (the script sets status.reason of a pending pod through
+   pods/status); the time until PodTable's view shows it, against the time until a raw watch
+   (the kube layer's `follow`) delivers the event, in the same run: their ratio.
+2. scale: PodTable over N pending pods (a nodeSelector nothing matches), in a namespace of its
+   own that is deleted afterwards: time to first render, render cost, and per-event latency.
+3. requests: API requests per minute at steady state for each widget, counted by a shim
+   around the ApiClient's `call_api` (here only, not in the package), by the calling thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import statistics
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from k8slab.kube import applying, client, waiting, watching
+from k8slab.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
+
+BUSYBOX = "k8slab.local/busybox:1"
+NOWHERE = {"k8slab.io/nowhere": "true"}  # no node has it: the pod stays Pending, unscheduled
+
+
+def pod(name: str, command=("sleep", "3600"), **spec) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"bench": "yes"}},
+            "spec": {"terminationGracePeriodSeconds": 0, **spec,
+                     "containers": [{"name": "main", "image": BUSYBOX, "imagePullPolicy": "Never", "command": list(command)}]}}
+
+
+class Namespace:
+    def __init__(self, kube, prefix: str):
+        self.kube, self.name = kube, f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+    def __enter__(self) -> str:
+        applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.name}}, kube=self.kube)
+        # 1.20 refuses pods until the namespace's default ServiceAccount has its token
+        waiting.watch_until("v1", "ServiceAccount", "default", self.name, lambda sa: bool(sa and sa.get("secrets")), 60, self.kube)
+        return self.name
+
+    def __exit__(self, *exc):
+        applying.delete(kind="Namespace", name=self.name, kube=self.kube, timeout=600)
+
+
+def html_watcher(widget, predicate) -> tuple[threading.Event, list]:
+    """An Event set (and the time noted) when the widget's view value first satisfies `predicate`."""
+    hit, when = threading.Event(), []
+
+    def seen(change):
+        if not hit.is_set() and predicate(change["new"]):
+            when.append(time.perf_counter())
+            hit.set()
+    widget._view.observe(seen, "value")
+    return hit, when
+
+
+def bench_latency(kube, toggles: int, gap: float) -> dict:
+    """A pending pod's status.reason toggled through pods/status: no kubelet in the way, so the
+    difference between the two clocks is what the widget adds to the watch."""
+    with Namespace(kube, "bench-lat") as ns:
+        applying.apply(pod("flip", nodeSelector=NOWHERE), ns, kube=kube)
+        table = PodTable(namespace=ns, kube=kube)
+        table.wait_for(lambda t: len(t.pods) == 1, 30)
+        raw_stop, raw_events, raw_cond = watching.Stop(), [], threading.Condition()
+
+        def raw():
+            for etype, obj in watching.follow("v1", "Pod", ns, name="flip", stop=raw_stop, kube=kube):
+                if etype not in ("SYNCED", "DELETED"):
+                    with raw_cond:
+                        raw_events.append((time.perf_counter(), (obj.get("status") or {}).get("reason")))
+                        raw_cond.notify_all()
+        threading.Thread(target=raw, daemon=True).start()
+        raw_lat, widget_lat = [], []
+        for i in range(toggles):
+            time.sleep(gap)  # the benchmark's pacing: isolated changes, or back to back with gap 0
+            want = f"Bench{i}"
+            hit, when = html_watcher(table, lambda html, w=want: f"({w})" in html)
+            with raw_cond:
+                mark = len(raw_events)
+            t0 = time.perf_counter()
+            kube.core.patch_namespaced_pod_status("flip", ns, {"status": {"reason": want}})
+            with raw_cond:
+                assert raw_cond.wait_for(lambda: any(r == want for _, r in raw_events[mark:]), 30), "raw watch missed it"
+                t_raw = next(t for t, r in raw_events[mark:] if r == want)
+            assert hit.wait(30), "the widget missed it"
+            raw_lat.append(t_raw - t0)
+            widget_lat.append(when[0] - t0)
+        raw_stop.set()
+        table.close()
+    r, w = statistics.median(raw_lat), statistics.median(widget_lat)
+    return {"toggles": toggles, "gap": gap, "raw_ms": r * 1000, "widget_ms": w * 1000, "ratio": w / r,
+            "added_ms": statistics.median(b - a for a, b in zip(raw_lat, widget_lat)) * 1000}
+
+
+def bench_scale(kube, count: int, gap: float, deletes: int = 30) -> dict:
+    with Namespace(kube, "bench-scale") as ns:
+        started = time.perf_counter()
+        body = lambda i: pod(f"p{i:05d}", nodeSelector=NOWHERE)  # noqa: E731
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: kube.core.create_namespaced_pod(ns, body(i)), range(count)))
+        created = time.perf_counter() - started
+
+        t0 = time.perf_counter()
+        table = PodTable(namespace=ns, kube=kube)
+        hit, when = html_watcher(table, lambda html: f": {count} pods" in html)
+        assert hit.wait(120) or f": {count} pods" in table._view.value, table.summary()
+        first_render = (when[0] if when else time.perf_counter()) - t0
+        renders = []
+        for _ in range(20):
+            s = time.perf_counter()
+            table._render()
+            renders.append(time.perf_counter() - s)
+
+        raw_stop, raw_seen, raw_cond = watching.Stop(), {}, threading.Condition()
+
+        def raw():
+            for etype, obj in watching.follow("v1", "Pod", ns, stop=raw_stop, kube=kube):
+                if etype == "DELETED":
+                    with raw_cond:
+                        raw_seen[obj["metadata"]["name"]] = time.perf_counter()
+                        raw_cond.notify_all()
+        threading.Thread(target=raw, daemon=True).start()
+        time.sleep(1)  # let the raw watch list before the first delete (the benchmark, not the package, sleeps)
+        raw_lat, widget_lat = [], []
+        for i in range(deletes):
+            time.sleep(gap)
+            name, left = f"p{i:05d}", count - i - 1
+            hit, when = html_watcher(table, lambda html, n=left: f": {n} pods" in html)
+            t0 = time.perf_counter()
+            kube.core.delete_namespaced_pod(name, ns, grace_period_seconds=0)
+            with raw_cond:
+                raw_cond.wait_for(lambda: name in raw_seen, 30)
+            assert hit.wait(30), table.summary()
+            raw_lat.append(raw_seen[name] - t0)
+            widget_lat.append(when[0] - t0)
+        events_before = table.events
+        burst = min(200, count - deletes)
+        hit, when = html_watcher(table, lambda html, n=count - deletes - burst: f": {n} pods" in html)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: kube.core.delete_namespaced_pod(f"p{i:05d}", ns, grace_period_seconds=0), range(deletes, deletes + burst)))
+        with raw_cond:
+            raw_cond.wait_for(lambda: len(raw_seen) >= deletes + burst, 60)
+            last_raw = max(raw_seen.values())
+        assert hit.wait(60), table.summary()
+        raw_stop.set()
+        table.close()
+    r, w = statistics.median(raw_lat), statistics.median(widget_lat)
+    return {"pods": count, "create_s": created, "first_render_s": first_render, "render_ms": statistics.median(renders) * 1000,
+            "event_raw_ms": r * 1000, "event_widget_ms": w * 1000, "event_ratio": w / r,
+            "burst_events": table.events - events_before, "burst_lag_ms": (when[0] - last_raw) * 1000}
+
+
+class Counter:
+    """Counts the ApiClient's requests by the widget class whose thread made them."""
+
+    def __init__(self, api):
+        self.counts, self.lock, self.on = collections.Counter(), threading.Lock(), False
+        original = api.call_api
+
+        def call_api(*args, **kwargs):
+            if self.on:
+                who = threading.current_thread().name.split("-")
+                with self.lock:
+                    self.counts[who[1] if who[0] == "k8slab" else "other"] += 1
+            return original(*args, **kwargs)
+        api.call_api = call_api
+
+
+def bench_requests(kube, window: float) -> dict:
+    counter = Counter(kube.api)
+    with Namespace(kube, "bench-req") as ns:
+        applying.apply(pod("talker", ("sh", "-c", "while true; do echo tick; sleep 1; done")), ns, kube=kube)
+        dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+               "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {
+                   "metadata": {"labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "web", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["httpd", "-f", "-p", "8080"]}]}}}}
+        applying.apply(dep, ns, kube=kube)
+        waiting.wait_for_rollout("web", ns, kube=kube)
+        waiting.wait_for_pod("talker", ns, kube=kube)
+        made = [PodTable(namespace=ns, kube=kube), RolloutProgress("web", ns, kube=kube), LogView("talker", ns, kube=kube),
+                EventFeed(namespace=ns, kube=kube), ClusterMap(kube=kube), SpecStatus("Deployment", "web", ns, kube=kube),
+                ManifestEditor(dep, ns, kube=kube)]
+        for w in made:
+            w._synced.wait(30)
+        counter.on = True
+        time.sleep(window)  # the measured steady state (the benchmark's clock, not a wait in the package)
+        counter.on = False
+        for w in made:
+            w.close()
+    return {name: counter.counts.get(name, 0) * 60 / window for name in
+            ("PodTable", "RolloutProgress", "LogView", "EventFeed", "ClusterMap", "SpecStatus", "ManifestEditor")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pods", type=int, default=2000)
+    ap.add_argument("--toggles", type=int, default=20)
+    ap.add_argument("--window", type=float, default=120)
+    ap.add_argument("--gap", type=float, default=0.5, help="seconds between the single changes (the view renders at most every 0.1 s)")
+    ap.add_argument("--only", default="latency,scale,requests")
+    args = ap.parse_args()
+    kube = client.use(os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG"))
+    only = set(args.only.split(","))
+    if "latency" in only:
+        for gap in (args.gap, 0):
+            r = bench_latency(kube, args.toggles, gap)
+            print(f"latency  ({r['toggles']} status changes, {gap:g} s apart): raw watch {r['raw_ms']:.1f} ms, PodTable view "
+                  f"{r['widget_ms']:.1f} ms -> ratio {r['ratio']:.2f}x (widget adds {r['added_ms']:.1f} ms)")
+    if "scale" in only:
+        r = bench_scale(kube, args.pods, args.gap)
+        print(f"scale    {r['pods']} pending pods (created in {r['create_s']:.1f} s): first render {r['first_render_s']:.2f} s, "
+              f"render {r['render_ms']:.1f} ms; one event: raw {r['event_raw_ms']:.1f} ms, view {r['event_widget_ms']:.1f} ms "
+              f"-> ratio {r['event_ratio']:.2f}x; burst of {r['burst_events']} events: view caught up {r['burst_lag_ms']:.0f} ms after the raw watch")
+    if "requests" in only:
+        r = bench_requests(kube, args.window)
+        print(f"requests per minute at steady state ({args.window:g} s window): " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))
+
+
+if __name__ == "__main__":
+    main()
