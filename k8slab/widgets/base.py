@@ -27,6 +27,20 @@ STYLE = (
 COLORS = {True: "#2b8a3e", False: "#c92a2a", None: "#868e96"}
 
 
+class StaticFallback:
+    """Mixed into a widget: its `summary()` as text/plain and its `html()` as text/html beside the
+    live view, so a saved notebook (and nbval) still has something without a kernel."""
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs) or {}
+        data["text/plain"] = self.summary()
+        data["text/html"] = self.html()
+        return data
+
+
 def esc(value) -> str:
     return html.escape("" if value is None else str(value))
 

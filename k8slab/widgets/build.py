@@ -8,10 +8,10 @@ import ipywidgets as widgets
 
 from ..errors import K8sLabError
 from ..layers import StepTracker, steps_summary
-from .base import badge, esc
+from .base import StaticFallback, badge, esc
 
 
-class BuildProgress(widgets.VBox):
+class BuildProgress(StaticFallback, widgets.VBox):
     """Give it to a build as its progress callback, or let it run the build::
 
         bp = BuildProgress(); display(bp)
@@ -92,12 +92,3 @@ class BuildProgress(widgets.VBox):
                 f'<div style="width:{pct}%;height:100%;background:{color};border-radius:3px"></div></div>'
                 f'<span>{self.status.value}</span></div>'
                 f'<pre style="max-height:16em;overflow:auto;font-size:11px">{esc(log)}</pre>')
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs) or {}
-        data["text/plain"] = self.summary()
-        data["text/html"] = self.html()
-        return data

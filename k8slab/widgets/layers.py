@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..layers import Layer, human, summary
-from .base import badge, esc, table
+from .base import StaticFallback, badge, esc, table
 
 
-class LayerView(widgets.VBox):
+class LayerView(StaticFallback, widgets.VBox):
     """`LayerView("hello:latest", dockerfile="assets/hello/Dockerfile")`, or `LayerView.of(build)`.
 
     The base image's layers can be folded away: they are the same in every image built on it
@@ -56,12 +56,3 @@ class LayerView(widgets.VBox):
 
     def _paint(self) -> None:
         self.view.value = self.html()
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs) or {}
-        data["text/plain"] = self.summary()
-        data["text/html"] = self.html()
-        return data
