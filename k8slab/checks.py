@@ -1,0 +1,232 @@
+"""Exercise checks: PASS, or FAIL with a hint, the way a grader would tell it.
+
+Each check watches the cluster for a short while (a learner's Deployment may still be
+rolling out) and then answers. A pass returns a `Passed` whose repr is one green line;
+a fail raises `CheckFailed`, one line with what is wrong and what to try, so a notebook
+cell (and CI running the notebook) fails too.
+
+    lab.checks.deployment_ready("web", replicas=3, namespace="k8slab-practice")
+    lab.checks.explain(lab.apply, "kind: Pod")   # the kit's one-line error, as text
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import K8sLabError, WaitTimeout
+from .kube import inspecting, waiting
+
+TIMEOUT = 30  # seconds a check keeps watching before it says FAIL
+
+
+class CheckFailed(K8sLabError):
+    """An exercise is not done yet; the hint says what to try."""
+
+    def __str__(self) -> str:
+        return f"FAIL {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
+
+
+@dataclass
+class Passed:
+    what: str
+
+    def __repr__(self) -> str:
+        return f"PASS {self.what}"
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        return f'<span style="color:#2b8a3e;font-weight:bold">PASS</span> {html.escape(self.what)}'
+
+
+def _grade(what: str, hint: str, wait: Callable[[], object]) -> Passed:
+    """Run a wait; its timeout or error becomes a FAIL with the state it last saw."""
+    try:
+        wait()
+    except CheckFailed:
+        raise
+    except WaitTimeout as e:
+        seen = str(e).split(": ", 1)[-1]
+        raise CheckFailed(f"{what}: {seen}", hint) from e
+    except K8sLabError as e:
+        raise CheckFailed(f"{what}: {e}", hint) from e
+    return Passed(what)
+
+
+def _watch(api_version: str, kind: str, name: str, namespace: str | None, done, timeout: float, describe=None):
+    return lambda: waiting.watch_until(api_version, kind, name, namespace, done, timeout, describe=describe)
+
+
+def _status(obj: dict | None) -> dict:
+    return (obj or {}).get("status") or {}
+
+
+def object_exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT) -> Passed:
+    where = f" in {namespace}" if namespace else ""
+    return _grade(f"{kind}/{name} exists{where}", f"create it: apiVersion {api_version}, kind {kind}, metadata.name {name}",
+                  _watch(api_version, kind, name, namespace, lambda o: o is not None, timeout))
+
+
+def namespace_exists(name: str, timeout: float = TIMEOUT) -> Passed:
+    return object_exists("Namespace", name, timeout=timeout)
+
+
+def deployment_ready(name: str, replicas: int | None = None, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """The rollout is complete and (if given) the Deployment wants exactly `replicas` pods."""
+
+    def done(dep):
+        if dep is None:
+            return False
+        want = (dep.get("spec") or {}).get("replicas", 1)
+        if replicas is not None and want != replicas:
+            raise CheckFailed(f"Deployment/{name} asks for {want} replicas, not {replicas}", f"set spec.replicas: {replicas} and apply again")
+        return waiting.rollout_complete(dep)
+
+    what = f"Deployment/{name} has {replicas if replicas is not None else 'all its'} replicas ready"
+    return _grade(what, f"`lab.apply(...)` it in namespace {namespace}; `lab.events(namespace={namespace!r})` tells why pods wait",
+                  _watch("apps/v1", "Deployment", name, namespace, done, timeout, waiting._rollout_state))
+
+
+def pod_running(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    return _grade(f"Pod/{name} is Ready", "apply the Pod; `lab.events('Pod', name, namespace)` tells why it waits",
+                  lambda: waiting.wait_for_pod(name, namespace, timeout))
+
+
+def pods_ready(selector: str, count: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    return _grade(f"{count} pods matching {selector!r} are Ready",
+                  "check the labels of the pod template and the number of replicas",
+                  lambda: waiting.wait_for_pods(selector, namespace, count, timeout))
+
+
+def pod_has_label(name: str, key: str, value: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    def done(pod):
+        return pod is not None and ((pod["metadata"].get("labels") or {}).get(key) == value)
+
+    def describe(pod):
+        return "no such pod" if pod is None else f"its labels are {pod['metadata'].get('labels') or {}}"
+
+    return _grade(f"Pod/{name} has label {key}={value}", f"`%kubectl label pod {name} {key}={value} -n {namespace}` or add it under metadata.labels",
+                  _watch("v1", "Pod", name, namespace, done, timeout, describe))
+
+
+def service_answers(name: str, namespace: str = "default", port: int | str = 80, path: str = "/",
+                    contains: str | None = None, timeout: float = TIMEOUT) -> Passed:
+    """The Service has ready endpoints and an HTTP GET through it answers (with `contains`, if given)."""
+    what = f"Service/{name} answers on port {port}" + (f" with {contains!r}" if contains else "")
+
+    def has_endpoints(ep):
+        return any(s.get("addresses") for s in (ep or {}).get("subsets") or [])
+
+    def describe(ep):
+        return "no such Service" if ep is None else "it has no ready endpoints (does its selector match Ready pods?)"
+
+    def call():
+        waiting.watch_until("v1", "Endpoints", name, namespace, has_endpoints, timeout, describe=describe)
+        body = inspecting.call_service(name, namespace, port, path)
+        if contains and contains not in body:
+            raise CheckFailed(f"{what}: it answered {body.strip()[:80]!r}", "is the page you wrote the one the pods serve?")
+
+    return _grade(what, "the Service's selector must match the pods' labels, and targetPort their containerPort", call)
+
+
+def job_succeeded(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    return _grade(f"Job/{name} completed", "`lab.logs(...)` of its pod shows what the command printed",
+                  lambda: waiting.wait_for_job(name, namespace, timeout))
+
+
+def daemonset_on_every_node(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    def done(ds):
+        s = _status(ds)
+        want = s.get("desiredNumberScheduled")
+        return ds is not None and bool(want) and s.get("numberReady") == want == s.get("updatedNumberScheduled")
+
+    def describe(ds):
+        s = _status(ds)
+        return "no such DaemonSet" if ds is None else f"{s.get('numberReady', 0)}/{s.get('desiredNumberScheduled', '?')} nodes ready"
+
+    return _grade(f"DaemonSet/{name} runs a ready pod on every node", "a taint on a node needs a toleration in the pod template",
+                  _watch("apps/v1", "DaemonSet", name, namespace, done, timeout, describe))
+
+
+def statefulset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    def done(sts):
+        s = _status(sts)
+        return sts is not None and (sts["spec"].get("replicas") == replicas == s.get("readyReplicas"))
+
+    def describe(sts):
+        return "no such StatefulSet" if sts is None else f"{_status(sts).get('readyReplicas', 0)}/{sts['spec'].get('replicas')} ready"
+
+    return _grade(f"StatefulSet/{name} has {replicas} ready pods ({name}-0 .. {name}-{replicas - 1})",
+                  "pods start one after another: each must be Ready before the next", _watch("apps/v1", "StatefulSet", name, namespace, done, timeout, describe))
+
+
+def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    def done(rs):
+        return rs is not None and rs["spec"].get("replicas") == replicas == _status(rs).get("readyReplicas")
+
+    def describe(rs):
+        return "no such ReplicaSet" if rs is None else f"{_status(rs).get('readyReplicas', 0)}/{rs['spec'].get('replicas')} ready"
+
+    return _grade(f"ReplicaSet/{name} has {replicas} ready pods", "its selector must match the template's labels",
+                  _watch("apps/v1", "ReplicaSet", name, namespace, done, timeout, describe))
+
+
+def file_in_pod(pod: str, path: str, contains: str, namespace: str = "default") -> Passed:
+    """A file inside a running container holds `contains` (e.g. a page served from a hostPath volume)."""
+
+    def read():
+        waiting.wait_for_pod(pod, namespace, TIMEOUT)
+        rc, out = inspecting.exec_in(pod, ["cat", path], namespace)
+        if rc != 0 or contains not in out:
+            raise CheckFailed(f"{path} in pod {pod} does not contain {contains!r}", "is the volume mounted at that path?")
+
+    return _grade(f"{path} in Pod/{pod} contains {contains!r}", "", read)
+
+
+def pvc_bound(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    def describe(pvc):
+        return "no such claim" if pvc is None else f"it is {_status(pvc).get('phase', 'Pending')}"
+
+    return _grade(f"PersistentVolumeClaim/{name} is Bound", "its storageClassName, accessModes and size must fit a free PersistentVolume",
+                  _watch("v1", "PersistentVolumeClaim", name, namespace, lambda o: _status(o).get("phase") == "Bound", timeout, describe))
+
+
+def memory_limit(pod: str, expected: str, namespace: str = "default") -> Passed:
+    """The container's cgroup enforces `expected` (e.g. "32 MiB"), read inside the pod."""
+    from . import isolation
+
+    def read():
+        waiting.wait_for_pod(pod, namespace, TIMEOUT)
+        found = isolation.pod_memory_limit(pod, namespace)
+        if found != expected:
+            raise CheckFailed(f"the cgroup of Pod/{pod} limits memory to {found}, not {expected}", "set resources.limits.memory (e.g. 32Mi)")
+
+    return _grade(f"Pod/{pod} is limited to {expected} of memory", "set resources.limits.memory in the container", read)
+
+
+def gone(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT) -> Passed:
+    return _grade(f"{kind}/{name} is deleted", "delete it (`lab.delete(...)` or `%kubectl delete ...`)",
+                  lambda: waiting.wait_gone(api_version, kind, name, namespace, timeout))
+
+
+class Explained(str):
+    """An error message shown as plain text (no quotes) when a cell returns it."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def explain(action: Callable, *args, **kwargs) -> Explained:
+    """Run something that should be refused; return the kit's one-line error for it.
+
+    A demonstration of a mistake, never a hidden failure: if `action` succeeds, that is
+    the surprise, and it is raised as an error.
+    """
+    try:
+        action(*args, **kwargs)
+    except K8sLabError as e:
+        return Explained(f"{type(e).__name__}: {e}")
+    raise K8sLabError(f"{getattr(action, '__name__', 'the call')} was expected to be refused, but it succeeded")
+

@@ -1,0 +1,143 @@
+"""The notebooks as committed: no outputs but the compared ones, the cookbook shape, bilingual headings,
+no functions or hidden failures in cells, and each chapter cleaning up its own namespace."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+CHECK = "# NBVAL_CHECK_OUTPUT"
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+TOP = ("Overview", "Prerequisites", "Time to learn")
+END = ("Summary", "What's next")
+MACHINE_PATHS = ("/work/", "/tmp/bash_jobs", "/var/lib/k8slab-testcluster", "/run/k8slab-testcluster")
+
+
+def ids(path):
+    return path.name
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=ids)
+def nb(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def headings(nb) -> list[str]:
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            in_fence = False
+            for line in cell.source.splitlines():
+                if line.startswith("```"):
+                    in_fence = not in_fence
+                elif not in_fence and re.match(r"#{1,6} ", line):
+                    out.append(line.lstrip("#").strip())
+    return out
+
+
+def python_of(source: str) -> str:
+    """The cell as Python: IPython magics and shell escapes become `pass` (a %%kubectl body is not Python)."""
+    if source.startswith("%%"):
+        return "pass"
+    return "\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
+
+
+def test_there_are_the_eight_chapters():
+    names = [p.name for p in NOTEBOOKS]
+    for number in ("01", "02", "03", "04", "05", "06", "07", "08"):
+        assert any(n.startswith(f"{number}-") for n in names), f"chapter {number} is missing"
+
+
+def test_only_compared_cells_keep_outputs(nb):
+    path, book = nb
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.source.startswith(CHECK):
+            assert cell.outputs and cell.execution_count, f"{path.name} cell {i}: a compared cell without its expected output"
+            assert not any(o.get("output_type") == "error" for o in cell.outputs), f"{path.name} cell {i}: a saved error"
+        else:
+            assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {i}: outputs must be cleared"
+
+
+def test_cookbook_shape(nb):
+    path, book = nb
+    found = headings(book)
+    first_code = next(i for i, c in enumerate(book.cells) if c.cell_type == "code")
+    top = headings(nbformat.v4.new_notebook(cells=book.cells[:first_code]))
+    for title in TOP:
+        assert any(h.startswith(title) for h in top), f"{path.name}: no '{title}' before the first code cell"
+    last_code = max(i for i, c in enumerate(book.cells) if c.cell_type == "code")
+    end = headings(nbformat.v4.new_notebook(cells=book.cells[last_code:]))
+    for title in END:
+        assert any(h.startswith(title) for h in end), f"{path.name}: no '{title}' after the last code cell"
+    assert found and found[0] == headings(nbformat.v4.new_notebook(cells=book.cells[:1]))[0], f"{path.name}: starts without a title"
+
+
+def test_headings_are_chinese_and_english(nb):
+    path, book = nb
+    for h in headings(book):
+        assert CJK.search(h) and LATIN.search(h), f"{path.name}: heading {h!r} needs its Chinese and English titles"
+
+
+def test_cells_are_short_calls_not_functions_or_hidden_failures(nb):
+    path, book = nb
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(python_of(cell.source))
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)), \
+                f"{path.name} cell {i}: define functions in the k8slab package, not in a cell"
+            assert not isinstance(node, ast.Try), f"{path.name} cell {i}: a try/except in a cell hides failures"
+        assert "|| true" not in cell.source, f"{path.name} cell {i}: `|| true` hides a failure"
+
+
+def test_no_paths_of_this_machine(nb):
+    path, _ = nb
+    text = path.read_text(encoding="utf-8")
+    for p in MACHINE_PATHS:
+        assert p not in text, f"{path.name} mentions {p}"
+
+
+def test_a_chapter_that_makes_a_namespace_deletes_it(nb):
+    path, book = nb
+    code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    if '"kind": "Namespace"' in code or "kind: Namespace" in code:
+        assert re.search(r'lab\.delete\(kind="Namespace", name=NS', code), f"{path.name}: its namespace is never deleted"
+
+
+def test_runs_on_python3(nb):
+    path, book = nb
+    assert book.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
+
+
+# The guide's headings (2020), chapter by chapter: each must appear in its notebook's headings.
+GUIDE_HEADINGS = {
+    "01": ["介绍", "集群架构", "控制面板", "工作节点"],
+    "02": ["基本理论", "虚拟化", "OpenStack & KVM", "OpenStack", "KVM", "docker", "容器编排"],
+    "03": ["开始使用Kubernetes 和 Docker", "Install", "Install with Homebrew on macOS", "Minikube", "kubeadm",
+           "docker desktop", "启用k8s", "Install Kubernetes Dashboard", "Creating sample user",
+           "将 Docker Compose 文件转换为 Kubernetes 资源", "macos", "Install Kubeadm", "Ubuntu", "部署Kubernetes Master节点"],
+    "04": ["部署容器存储插件", "Rook", "部署 Rook Operator", "创建 Rook Ceph 集群", "Ceph Dashboard"],
+    "05": ["创建、运行及共享容器镜像", "运行一个hello world容器", "背后的原理", "为镜像创建Dockerfile", "构建容器镜像",
+           "镜像的构建过程", "镜像分层"],
+    "06": ["概念", "Kubernetes 对象", "简介", "对象规约（Spec）与状态（Status）", "必需字段", "Pod", "Service", "Volume",
+           "Namespace", "Controller", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"],
+    "07": ["实战", "部署第一个容器应用"],
+    "08": ["kubectl 命令", "所有命令继承的选项", "apply", "示例", "选项", "run"],
+}
+
+
+@pytest.mark.parametrize("chapter", sorted(GUIDE_HEADINGS))
+def test_every_heading_of_the_guide_appears(chapter):
+    path = next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-"))
+    parts = {part.strip() for h in headings(nbformat.read(path, as_version=4)) for part in h.split(" · ")}
+    missing = [h for h in GUIDE_HEADINGS[chapter] if h not in parts]
+    assert not missing, f"{path.name} lacks the guide's headings {missing}"
