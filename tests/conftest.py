@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from k8slab.errors import K8sLabError
-from k8slab.kube import applying, client, waiting
+from k8slab.kube import applying, client
 
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = REPO.parent / "shared" / "testdata"
@@ -48,10 +48,6 @@ def namespace(kube):
     """A namespace of the test's own, deleted (and waited for) afterwards."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, kube=kube)
-    # Before 1.24 a pod is refused until the default ServiceAccount has its token Secret.
-    legacy = int(kube.version().split(".")[1].rstrip("+")) < 24
-    waiting.watch_until("v1", "ServiceAccount", "default", name,
-                        lambda sa: sa is not None and (bool(sa.get("secrets")) or not legacy), 60, kube)
     yield name
     applying.delete(kind="Namespace", name=name, kube=kube, timeout=180)
 

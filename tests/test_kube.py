@@ -224,3 +224,16 @@ def test_manifest_errors_stop_before_the_server(kube):
     with pytest.raises(errors.ManifestError):
         applying.apply("apiVersion: v1\nkind: Pod\n", kube=kube)
     assert manifests.describe({"kind": "Pod", "metadata": {"name": "p"}}) == "Pod/p"
+
+
+def test_a_new_namespace_takes_a_pod_at_once(kube):
+    """Before 1.24 a pod in a brand-new namespace is refused until its token Secret exists: apply waits."""
+    ns = f"fresh-{__import__('uuid').uuid4().hex[:6]}"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "first", "namespace": ns},
+           "spec": {"terminationGracePeriodSeconds": 0, "restartPolicy": "Never", "containers": [
+               {"name": "c", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["true"]}]}}
+    try:
+        applied = applying.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, pod], kube=kube)
+        assert applied[1]["metadata"]["namespace"] == ns
+    finally:
+        applying.delete(kind="Namespace", name=ns, kube=kube)

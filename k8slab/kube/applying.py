@@ -56,6 +56,12 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
 
         wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", meta["name"], None, "Established", kube=kube, timeout=30)
         kube.dyn.resources.invalidate_cache()
+    if body["kind"] == "Namespace" and body["apiVersion"] == "v1" and not dry_run and kube.minor_version < 24:
+        from .waiting import watch_until
+
+        # Before 1.24 the API server refuses pods until the namespace's default ServiceAccount
+        # has its token Secret: wait for it, so "create a namespace, then a pod" just works.
+        watch_until("v1", "ServiceAccount", "default", meta["name"], lambda sa: bool((sa or {}).get("secrets")), 60, kube)
     return applied
 
 

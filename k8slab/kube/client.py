@@ -129,6 +129,11 @@ class Kube:
             return self.api.call_api("/readyz", "GET", auth_settings=["BearerToken"], response_type="str",
                                      _return_http_data_only=True, _request_timeout=15)
 
+    @functools.cached_property
+    def minor_version(self) -> int:
+        """The server's minor version (20 for v1.20.2), for behaviour that changed between releases."""
+        return int("".join(ch for ch in self.version().split(".")[1] if ch.isdigit()))
+
     def version(self) -> str:
         with translating("reading the server version"):
             return client.VersionApi(self.api).get_code().git_version
