@@ -5,6 +5,7 @@ The file is `$K8SLAB_CONFIG`, else `~/.k8slab/config.yaml`, for example::
     provider: kind            # kind | context | node
     cluster_name: k8slab
     context: docker-desktop   # for the context provider
+    node_image: kindest/node:v1.32.2   # kind's node image, when not the one pinned for your kind
     images:                   # image overrides, like kustomize's `images:`
       nginx:1.17.0: registry.classroom.local/nginx:1.17.0
 """
@@ -28,6 +29,7 @@ class Settings:
     kubeconfig: str | None = None
     containerd: str | None = None
     registry: str | None = None
+    node_image: str | None = None
     home: Path = field(default_factory=lambda: Path.home() / ".k8slab")
     images: dict[str, str] = field(default_factory=dict)
 
@@ -43,6 +45,7 @@ ENV = {
     "kubeconfig": "K8SLAB_KUBECONFIG",
     "containerd": "K8SLAB_CONTAINERD",
     "registry": "K8SLAB_REGISTRY",
+    "node_image": "K8SLAB_NODE_IMAGE",
     "home": "K8SLAB_HOME",
     "images": "K8SLAB_IMAGES",
 }

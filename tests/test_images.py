@@ -483,26 +483,19 @@ spec:
 @pytest.mark.docker
 @pytest.mark.cluster
 def test_deployment_of_the_image_answers_from_several_pods(bases, tag, namespace, kube):
-    from k8slab import config, manifests
+    """Into the cluster the tests run on (the kit's kind cluster in CI), the provider's own way."""
+    from k8slab import cluster, manifests
     from k8slab.kube import applying, inspecting, waiting
-    from k8slab.providers.node import NodeProvider
 
-    settings = config.load(provider="node")
-    if not settings.containerd or not Path(settings.containerd).exists():
-        _missing("test cluster containerd", "export K8SLAB_CONTAINERD (`bash tests/cluster/testcluster env`)")
+    cluster.up(progress=lambda _: None)
     b = build_hello(tag)
-    ref = images.content_tag(b.image)
-    NodeProvider(settings).load_image(ref)
-    try:
-        objs = manifests.load(HELLO_K8S.replace("IMAGE", ref))
-        applying.apply(objs, namespace=namespace, kube=kube)
-        waiting.wait_for_rollout("hello", namespace, timeout=180, kube=kube)
-        pods = {p["metadata"]["name"] for p in applying.list_objects("Pod", namespace, selector="app=hello", kube=kube)}
-        answers = [inspecting.call_service("hello", namespace, 80, "/", kube=kube) for _ in range(30)]
-        hit = {a.strip().removeprefix("You've hit ") for a in answers}
-        assert all(a.startswith("You've hit ") for a in answers)
-        assert hit <= pods and len(hit) >= 2, (hit, pods)
-    finally:
-        subprocess.run(["ctr", "--address", settings.containerd, "-n", "k8s.io", "images", "rm",
-                        dockerfile.normalize(ref)], capture_output=True)
+    ref = cluster.load_image(b.image)
+    objs = manifests.load(HELLO_K8S.replace("IMAGE", ref))
+    applying.apply(objs, namespace=namespace, kube=kube)
+    waiting.wait_for_rollout("hello", namespace, timeout=180, kube=kube)
+    pods = {p["metadata"]["name"] for p in applying.list_objects("Pod", namespace, selector="app=hello", kube=kube)}
+    answers = [inspecting.call_service("hello", namespace, 80, "/", kube=kube) for _ in range(30)]
+    hit = {a.strip().removeprefix("You've hit ") for a in answers}
+    assert all(a.startswith("You've hit ") for a in answers)
+    assert hit <= pods and len(hit) >= 2, (hit, pods)
 

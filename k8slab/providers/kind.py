@@ -19,7 +19,7 @@ class KindProvider(Provider):
 
     def create(self, progress: Progress) -> None:
         version = run(["kind", "version"], "asking kind its version").stdout.split()
-        image = kindconfig.node_image(version[1] if len(version) > 1 else "")
+        image = self.settings.node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
         shared = self.settings.home / "shared"
         shared.mkdir(parents=True, exist_ok=True)
         config = self.settings.home / f"{self.cluster_name}.kind.yaml"
