@@ -35,7 +35,7 @@ def test_doctor_without_kind_says_how_to_get_it(tmp_path, kit_home):
     done = k8slab("doctor", path=tools_dir(tmp_path, "kubectl"), env={"K8SLAB_PROVIDER": "kind"})
     assert done.returncode == 1
     assert "FAIL kind" in done.stdout and "not on PATH" in done.stdout
-    assert "brew install kind" in done.stdout and "conda install -c conda-forge kind" in done.stdout
+    assert "brew install kind" in done.stdout and "conda install -c conda-forge kubernetes-kind" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 
 
