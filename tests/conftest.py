@@ -6,7 +6,9 @@ they are skipped with a reason when there is none; in CI (CI=true) a missing clu
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -59,3 +61,42 @@ def kit_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("K8SLAB_HOME", str(home))
     monkeypatch.delenv("K8SLAB_CONFIG", raising=False)
     return home
+
+
+class Standins:
+    """A PATH holding only recording stand-ins (tests/standins/recorder) under the given tool names."""
+
+    def __init__(self, folder: Path):
+        self.bin, self.log, self.replies = folder / "bin", folder / "calls.jsonl", folder / "replies.json"
+
+    def reply(self, replies: dict[str, tuple[int, str]]) -> None:
+        """What each command prefix answers, e.g. {"docker info": (0, "[[driver-type overlay2]]")}."""
+        self.replies.write_text(json.dumps(replies))
+
+    def calls(self) -> list[list[str]]:
+        return [json.loads(line)["argv"] for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    def providers(self) -> list[str | None]:
+        """The KIND_EXPERIMENTAL_PROVIDER each call saw."""
+        return [json.loads(line)["provider"] for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+
+@pytest.fixture
+def standins(tmp_path, monkeypatch):
+    """Make stand-ins with `standins.tools("docker", "kind")`; PATH then holds only them and python3."""
+    s = Standins(tmp_path / "standins")
+    s.bin.mkdir(parents=True)
+    (s.bin / "python3").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(s.bin))
+    monkeypatch.setenv("STANDIN_LOG", str(s.log))
+    monkeypatch.setenv("STANDIN_REPLIES", str(s.replies))
+    monkeypatch.delenv("KIND_EXPERIMENTAL_PROVIDER", raising=False)
+    s.reply({})
+
+    def tools(*names: str) -> Standins:
+        for name in names:
+            (s.bin / name).symlink_to(REPO / "tests" / "standins" / "recorder")
+        return s
+
+    s.tools = tools
+    return s
