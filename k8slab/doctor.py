@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
-import socket
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,24 +68,12 @@ def _kit_ports(settings: config.Settings) -> set[int]:
         return set()
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as e:
-            if e.errno == errno.EADDRINUSE:
-                return False
-            raise
-    return True
-
-
 def _ports(settings: config.Settings) -> list[Check]:
     """NodePorts the kind node publishes on 127.0.0.1, and JupyterLab's port, must be free for them."""
     ours = None
     checks = []
     for port in (*NODE_PORTS, LAB_PORT):
-        if _port_free(port):
+        if images.port_free(port):
             checks.append(Check(f"port {port}", True, "free on 127.0.0.1", required=False))
             continue
         ours = _kit_ports(settings) if ours is None else ours
