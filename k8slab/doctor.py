@@ -8,12 +8,17 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import config, images
+from . import config, images, magics, providers
 from .errors import K8sLabError
+from .kube import client as kubeclient
+from .providers import engine
 from .providers.base import INSTALL_HINTS
+from .providers.kindconfig import NODE_PORTS
 
 MIN_MEMORY_GB = 4
 MIN_DISK_GB = 10
+LAB_PORT = 8888
+START_DOCKER = "start Docker (Docker Desktop, or `sudo systemctl start docker`)"
 
 
 @dataclass
@@ -25,27 +30,84 @@ class Check:
     required: bool = True
 
 
-def _version(args: list[str]) -> str:
+def _run(args: list[str]) -> tuple[bool, str]:
+    """Whether a command exited 0, and its first line of output (or why it did not run)."""
     try:
         out = subprocess.run(args, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return f"does not run: {e}"
+        return False, f"does not run: {e}"
     text = (out.stdout or out.stderr).strip().splitlines()
-    return text[0] if text else f"exit code {out.returncode}"
+    return out.returncode == 0, text[0] if text else f"exit code {out.returncode}"
 
 
 def _tool(name: str, required: bool, version_args: tuple[str, ...] = ("--version",)) -> Check:
     path = shutil.which(name)
     if not path:
         return Check(name, False, "not on PATH", INSTALL_HINTS.get(name, ""), required)
-    return Check(name, True, _version([path, *version_args]), required=required)
+    ok, detail = _run([path, *version_args])
+    return Check(name, ok, detail, "" if ok else f"`{name} {' '.join(version_args)}` fails: reinstall it; "
+                 f"{INSTALL_HINTS.get(name, '')}", required)
 
 
 def _engine() -> Check:
     try:
         return Check("container engine", True, images.ping())
     except K8sLabError as e:
-        return Check("container engine", False, str(e), INSTALL_HINTS["docker"])
+        installed = shutil.which("docker") or shutil.which("podman")
+        fix = START_DOCKER if shutil.which("docker") else images.unavailable().hint
+        return Check("container engine", False, str(e), fix if installed else INSTALL_HINTS["docker"])
+
+
+def _kit_ports(settings: config.Settings) -> set[int]:
+    """Host ports the kit's own kind cluster publishes (none when it is not there or Docker is down)."""
+    if settings.provider != "kind":
+        return set()
+    try:
+        return engine.published_ports(settings.cluster_name)
+    except K8sLabError:
+        return set()
+
+
+def _ports(settings: config.Settings) -> list[Check]:
+    """NodePorts the kind node publishes on 127.0.0.1, and JupyterLab's port, must be free for them."""
+    ours = None
+    checks = []
+    for port in (*NODE_PORTS, LAB_PORT):
+        if images.port_free(port):
+            checks.append(Check(f"port {port}", True, "free on 127.0.0.1", required=False))
+            continue
+        ours = _kit_ports(settings) if ours is None else ours
+        if port in ours:
+            checks.append(Check(f"port {port}", True, f"in use by the kit's own kind cluster {settings.cluster_name!r}: fine",
+                                required=False))
+        elif port == LAB_PORT:
+            checks.append(Check(f"port {port}", False, "in use by another program",
+                                "JupyterLab then takes the next free port; or choose one: `k8slab lab --port 8890`", False))
+        else:
+            checks.append(Check(f"port {port}", False, "in use by another program",
+                                f"the kind node publishes NodePort {port} here: stop what listens "
+                                f"(`ss -ltnp 'sport = :{port}'` names it)", settings.provider == "kind"))
+    return checks
+
+
+def _skew(settings: config.Settings) -> list[Check]:
+    """kubectl supports servers one minor version either side; only asked when a kit cluster answers."""
+    path = providers.get(settings).kubeconfig_path
+    if not path.is_file():
+        return []
+    try:
+        kube = kubeclient.Kube(path)
+        try:
+            server, minor = kube.version(), kube.minor_version
+        finally:
+            kube.close()
+        client = magics.client_version()
+    except K8sLabError:
+        return []
+    ok = abs(client[1] - minor) <= 1
+    detail = f"kubectl {client[0]}.{client[1]}, cluster {server}"
+    return [Check("kubectl skew", ok, detail if ok else f"{detail}: more than one minor version apart",
+                  f"install kubectl 1.{minor} (conda: `conda install -c conda-forge kubernetes-client=1.{minor}`)", False)]
 
 
 def _memory_gb() -> float:
@@ -63,8 +125,7 @@ def _context(settings: config.Settings) -> Check:
     if not kubectl:
         return Check("kubeconfig context", False, "kubectl is missing, so no context can be read", required=False)
     args = [kubectl, *(["--kubeconfig", settings.kubeconfig] if settings.kubeconfig else []), "config", "current-context"]
-    ctx = _version(args)
-    ok = "error" not in ctx.lower() and "does not run" not in ctx
+    ok, ctx = _run(args)
     return Check("kubeconfig context", ok, ctx if ok else "none set", "the kit makes its own; only the context provider needs one",
                  required=settings.provider == "context")
 
@@ -87,7 +148,7 @@ def run_checks(settings: config.Settings | None = None) -> list[Check]:
     disk = shutil.disk_usage(home).free / 2**30
     checks.append(Check("disk", disk >= MIN_DISK_GB, f"{disk:.1f} GiB free at {home}",
                         f"node images and clusters want at least {MIN_DISK_GB} GiB free"))
-    return checks
+    return checks + _ports(settings) + _skew(settings)
 
 
 def healthy(checks: list[Check]) -> bool:

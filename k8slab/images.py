@@ -443,13 +443,20 @@ def run_local(
     return running
 
 
-def _check_port_free(port: int) -> None:
+def port_free(port: int) -> bool:
+    """Whether a program of this machine could listen on 127.0.0.1:port now."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
-        except OSError as e:
-            raise port_in_use(port) from e
+        except OSError:
+            return False
+    return True
+
+
+def _check_port_free(port: int) -> None:
+    if not port_free(port):
+        raise port_in_use(port)
 
 
 def port_in_use(port: int | None) -> ImageError:

@@ -6,7 +6,9 @@ they are skipped with a reason when there is none; in CI (CI=true) a missing clu
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import json
+import sys
 import uuid
 from pathlib import Path
 
@@ -14,22 +16,18 @@ import pytest
 
 from k8slab.errors import K8sLabError
 from k8slab.kube import applying, client
+from k8slab.rook import fetching
+
+from .needs import CLUSTER_HOW, cluster_kubeconfig, require
 
 REPO = Path(__file__).resolve().parent.parent
-TESTDATA = REPO.parent / "shared" / "testdata"
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is required in CI (`.ci/run` starts it)")
-    pytest.skip(f"no {what}: start it with `bash tests/cluster/testcluster start` and export its `env`")
 
 
 @pytest.fixture(scope="session")
 def kubeconfig() -> str:
-    path = os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG")
-    if not path or not Path(path).is_file():
-        _missing("test cluster")
+    path = cluster_kubeconfig()
+    if not path:
+        require("test cluster", CLUSTER_HOW)
     return path
 
 
@@ -59,3 +57,67 @@ def kit_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("K8SLAB_HOME", str(home))
     monkeypatch.delenv("K8SLAB_CONFIG", raising=False)
     return home
+
+
+class Standins:
+    """A PATH holding only recording stand-ins (tests/standins/recorder) under the given tool names."""
+
+    def __init__(self, folder: Path):
+        self.bin, self.log, self.replies = folder / "bin", folder / "calls.jsonl", folder / "replies.json"
+
+    def reply(self, replies: dict[str, tuple[int, str]]) -> None:
+        """What each command prefix answers, e.g. {"docker info": (0, "[[driver-type overlay2]]")}."""
+        self.replies.write_text(json.dumps(replies))
+
+    def calls(self) -> list[list[str]]:
+        return [json.loads(line)["argv"] for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    def providers(self) -> list[str | None]:
+        """The KIND_EXPERIMENTAL_PROVIDER each call saw."""
+        return [json.loads(line)["provider"] for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+
+@pytest.fixture
+def standins(tmp_path, monkeypatch):
+    """Make stand-ins with `standins.tools("docker", "kind")`; PATH then holds only them and python3."""
+    s = Standins(tmp_path / "standins")
+    s.bin.mkdir(parents=True)
+    (s.bin / "python3").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(s.bin))
+    monkeypatch.setenv("STANDIN_LOG", str(s.log))
+    monkeypatch.setenv("STANDIN_REPLIES", str(s.replies))
+    monkeypatch.delenv("KIND_EXPERIMENTAL_PROVIDER", raising=False)
+    s.reply({})
+
+    def tools(*names: str) -> Standins:
+        for name in names:
+            (s.bin / name).symlink_to(REPO / "tests" / "standins" / "recorder")
+        return s
+
+    s.tools = tools
+    return s
+
+
+def pinned(name: str, cache: Path, extra: dict[str, str] | None = None) -> Path:
+    """The folder holding a pinned bundle's upstream files, got through the kit's own sha256-checked
+    download and cache: CI seeds it from a folder (K8SLAB_<NAME>_FROM_DIR), elsewhere it downloads.
+    `extra` pins more files of the same release that only the tests read (file -> sha256)."""
+    b = fetching.bundle(name)
+    b = dataclasses.replace(b, sha256={**b.sha256, **(extra or {})})
+    try:
+        paths = fetching.fetch(b, cache=cache, timeout=20)
+    except K8sLabError as e:
+        require(f"pinned {b.name} {b.version} files", str(e))
+    return next(iter(paths.values())).parent
+
+
+@pytest.fixture(scope="session")
+def rook_dir(tmp_path_factory) -> Path:
+    """Rook v1.20.6's manifests, and its cluster-test.yaml example (pinned here, not by the kit)."""
+    example = {"cluster-test.yaml": "d09a558d0263ebc80208b70a67877bbc6e5f5fd97df0089fe61cd9054ea752f6"}
+    return pinned("rook", tmp_path_factory.mktemp("pinned"), example)
+
+
+@pytest.fixture(scope="session")
+def dashboard_dir(tmp_path_factory) -> Path:
+    return pinned("dashboard", tmp_path_factory.mktemp("pinned"))

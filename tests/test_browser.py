@@ -8,6 +8,7 @@ Screenshots go to tests/artifacts/ (gitignored) for a person to look at.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -22,6 +23,8 @@ import nbformat
 import pytest
 
 from k8slab.kube import applying, waiting
+
+from .needs import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 
@@ -65,9 +68,10 @@ def free_port() -> int:
 @pytest.fixture
 def jupyterlab(tmp_path, kubeconfig, namespace):
     """A JupyterLab server of the test's own: (base URL, token); stopped (kernels too) afterwards."""
-    pytest.importorskip("playwright")
+    if importlib.util.find_spec("playwright") is None:
+        require("Playwright", "`pip install -e '.[dev]'`")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium`")
+        require(f"Chromium at {CHROMIUM}", "`apt-get install chromium`")
     root = tmp_path / "root"
     root.mkdir()
     write_notebook(root)

@@ -5,8 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
 
 def k8slab(*args, env=None, path=None):
     environ = dict(os.environ, **(env or {}))
@@ -21,7 +25,7 @@ def tools_dir(tmp_path, *names):
     folder = tmp_path / "bin"
     folder.mkdir()
     for name in names:
-        real = shutil.which(name)
+        real = {"python3": sys.executable}.get(name) or shutil.which(name)
         assert real, f"{name} must be installed for this test"
         (folder / name).symlink_to(real)
     return str(folder)
@@ -31,7 +35,7 @@ def test_doctor_without_kind_says_how_to_get_it(tmp_path, kit_home):
     done = k8slab("doctor", path=tools_dir(tmp_path, "kubectl"), env={"K8SLAB_PROVIDER": "kind"})
     assert done.returncode == 1
     assert "FAIL kind" in done.stdout and "not on PATH" in done.stdout
-    assert "brew install kind" in done.stdout and "conda install -c conda-forge kind" in done.stdout
+    assert "brew install kind" in done.stdout and "conda install -c conda-forge kubernetes-kind" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
 
 
@@ -69,3 +73,46 @@ def test_status_of_a_cluster_that_is_not_there(kit_home, tmp_path):
     done = k8slab("status", env={"K8SLAB_PROVIDER": "node", "K8SLAB_KUBECONFIG": str(tmp_path / "none")})
     assert done.returncode == 1
     assert "exists: False" in done.stdout
+
+
+@pytest.fixture
+def lab_handoff(monkeypatch, tmp_path, kit_home):
+    """`k8slab lab` up to JupyterLab: the cluster is a stand-in, os.execve records what JupyterLab would get."""
+    from types import SimpleNamespace
+
+    from k8slab import cli
+
+    kubeconfig = kit_home / "k8slab.kubeconfig"
+    handed = {}
+    monkeypatch.setattr(cli.cluster, "up", lambda *a, **kw: SimpleNamespace(
+        name="k8slab", kubeconfig=kubeconfig, provider=SimpleNamespace(name="kind")))
+    monkeypatch.setattr(cli.os, "execve", lambda path, args, env: handed.update(path=path, args=args, env=env))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "the-learners-own-config"))
+
+    def run(euid: int):
+        from click.testing import CliRunner
+
+        monkeypatch.setattr(cli.os, "geteuid", lambda: euid)
+        result = CliRunner().invoke(cli.main, ["lab", "--notebooks", str(REPO / "notebooks")])
+        assert result.exit_code == 0, result.output
+        return handed, result.output
+
+    return run, kubeconfig
+
+
+def test_lab_hands_jupyterlab_the_kits_kubeconfig(lab_handoff):
+    run, kubeconfig = lab_handoff
+    handed, output = run(euid=1000)
+    assert handed["path"] == sys.executable
+    assert handed["args"] == [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={REPO / 'notebooks'}", "--port=8888"]
+    assert handed["env"]["KUBECONFIG"] == str(kubeconfig), "kubectl in JupyterLab's terminal talks to the lab cluster"
+    assert handed["env"]["K8SLAB_PROVIDER"] == "kind" and handed["env"]["K8SLAB_CLUSTER"] == "k8slab"
+    assert "root" not in output
+
+
+def test_lab_as_root_adds_allow_root_with_a_warning(lab_handoff):
+    run, _ = lab_handoff
+    handed, output = run(euid=0)
+    assert handed["args"][-1] == "--allow-root"
+    warnings = [line for line in output.splitlines() if "root" in line]
+    assert warnings == ["  warning: running as root, so JupyterLab gets --allow-root; a normal user account is safer"]

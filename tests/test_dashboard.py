@@ -8,7 +8,6 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -20,10 +19,6 @@ from k8slab.kube import applying, tokens
 from k8slab.rook import fetching
 from k8slab.widgets.secret import SecretView
 
-TESTDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata"
-DASH_DIR = TESTDATA / "dashboard-v2.7.0"
-
-
 
 @pytest.fixture(autouse=True)
 def _no_fetch_overrides(monkeypatch):
@@ -31,15 +26,16 @@ def _no_fetch_overrides(monkeypatch):
     monkeypatch.delenv("K8SLAB_DASHBOARD_FROM_DIR", raising=False)
     monkeypatch.delenv("K8SLAB_DASHBOARD_BASE_URL", raising=False)
 
-def test_pin_matches_upstream_checksum():
+def test_pin_matches_upstream_checksum(dashboard_dir):
+    """dashboard_dir came through the kit's checked fetch: its file is upstream's, as pinned."""
     b = fetching.bundle("dashboard")
-    expected = (DASH_DIR / "SHA256SUMS").read_text().split()[0]
-    assert b.sha256 == {"recommended.yaml": expected}
+    assert b.version == "v2.7.0" and b.files == ["recommended.yaml"]
+    assert fetching.sha256((dashboard_dir / "recommended.yaml").read_bytes()) == b.sha256["recommended.yaml"]
     assert b.url("recommended.yaml") == "https://raw.githubusercontent.com/kubernetes/dashboard/v2.7.0/aio/deploy/recommended.yaml"
 
 
-def test_objects_for_another_namespace_are_valid(kit_home):
-    objs = dashboard.objects("t-dash", from_dir=DASH_DIR)
+def test_objects_for_another_namespace_are_valid(kit_home, dashboard_dir):
+    objs = dashboard.objects("t-dash", from_dir=dashboard_dir)
     assert validating.validate(objs) == []
     assert {o["metadata"].get("namespace") for o in objs if o["kind"] != "Namespace"} <= {"t-dash", None}
     dep = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"] == "kubernetes-dashboard")
@@ -107,9 +103,9 @@ def test_a_real_token_authenticates_and_carries_its_accounts_rights(kube, namesp
 
 
 @pytest.mark.cluster
-def test_install_wait_token_proxy_and_teardown(kube, namespace, kit_home):
+def test_install_wait_token_proxy_and_teardown(kube, namespace, kit_home, dashboard_dir):
     lines = []
-    report = dashboard.install(namespace, kube=kube, progress=lines.append, from_dir=DASH_DIR)
+    report = dashboard.install(namespace, kube=kube, progress=lines.append, from_dir=dashboard_dir)
     assert report.refused == [] and len(report.applied) == 16
     assert lines[-1] == f"Kubernetes Dashboard in {namespace}: applied 16 objects"
     # no public images here: the wait fails at once, naming the image

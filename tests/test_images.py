@@ -10,7 +10,6 @@ image runs) on 127.0.0.1, started per test and stopped after.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -27,17 +26,13 @@ from k8slab.errors import DockerUnavailable, ImageError
 from k8slab.widgets.build import BuildProgress
 from k8slab.widgets.layers import LayerView
 
+from .needs import require
+
 REPO = Path(__file__).resolve().parent.parent
 HELLO = REPO / "assets" / "hello"
 NODE = "k8slab.local/node:18"
 BUSYBOX = "k8slab.local/busybox:1"
 OVERRIDES = {"node:7": NODE}
-
-
-def _missing(what: str, how: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is required in CI")
-    pytest.skip(f"no {what}: {how}")
 
 
 def one_line(err: Exception) -> str:
@@ -53,12 +48,14 @@ def engine():
     try:
         return images.client()
     except DockerUnavailable as e:
-        _missing("Docker engine", str(e))
+        require("Docker engine", str(e))
 
 
 @pytest.fixture(scope="session")
 def bases(engine):
     """The local stand-ins for the guide's public images (idempotent; seconds once cached)."""
+    if not shutil.which("debootstrap"):
+        require("debootstrap", "the stand-in images are Debian root filesystems: `apt-get install debootstrap`")
     subprocess.run(["bash", str(REPO / "tests" / "images" / "build-base-images")], check=True, timeout=1500)
 
 
@@ -93,7 +90,7 @@ def registry(tmp_path):
     """Debian's docker-registry on 127.0.0.1:<free port>, with its storage in tmp; stopped after."""
     binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
     if not Path(binary).exists():
-        _missing("docker-registry", "apt-get install docker-registry")
+        require("docker-registry", "apt-get install docker-registry")
     port = free_port()
     config = tmp_path / "registry.yml"
     config.write_text(

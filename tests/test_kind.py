@@ -7,7 +7,6 @@ a learner's comes from kind's own node image. The tests use the kit's real home
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
@@ -21,21 +20,17 @@ from k8slab import cluster, config, manifests
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
+from .needs import require
+
 NAME = "k8slab"
-
-
-def _missing(what: str, how: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is required in CI (`.ci/run` makes it)")
-    pytest.skip(f"no {what}: {how}")
 
 
 @pytest.fixture(scope="module")
 def kind_cluster():
     if not shutil.which("kind"):
-        _missing("kind", "install kind (conda: kubernetes-kind)")
+        require("kind", "install kind (conda: kubernetes-kind)")
     if not cluster.provider("kind", cluster_name=NAME).exists():
-        _missing(f"kind cluster {NAME!r}", "run `k8slab up`")
+        require(f"kind cluster {NAME!r}", "run `k8slab up`")
     return cluster.up("kind", cluster_name=NAME, progress=lambda _: None)
 
 

@@ -10,6 +10,8 @@ from k8slab import magics
 from k8slab.errors import K8sLabError, ToolMissing
 from k8slab.kube import applying
 
+from .needs import require
+
 BUSYBOX = "k8slab.local/busybox:1"
 POD = """apiVersion: v1
 kind: Pod
@@ -103,7 +105,7 @@ def kubectl_ok(kube):
     try:
         return magics.kubectl_path()
     except ToolMissing as e:
-        pytest.skip(str(e))
+        require("kubectl", str(e))
 
 
 @pytest.mark.cluster

@@ -17,16 +17,16 @@ import pytest
 from k8slab import cluster
 from k8slab.kube import applying, waiting
 
+from .needs import require
+
 
 @pytest.fixture
 def node_cluster(kit_home):
     kubeconfig = os.environ.get("K8SLAB_TEST_NODE_KUBECONFIG", "")
     containerd = os.environ.get("K8SLAB_TEST_NODE_CONTAINERD", "")
     if not (Path(kubeconfig).is_file() and Path(containerd).exists()):
-        if os.environ.get("CI") == "true":
-            pytest.fail("the plain test cluster is required in CI (`.ci/run` starts it)")
-        pytest.skip("no plain test cluster: `bash tests/cluster/testcluster start`, then export "
-                    "K8SLAB_TEST_NODE_KUBECONFIG and K8SLAB_TEST_NODE_CONTAINERD")
+        require("plain test cluster", "`bash tests/cluster/testcluster start`, then export "
+                "K8SLAB_TEST_NODE_KUBECONFIG and K8SLAB_TEST_NODE_CONTAINERD")
     return cluster.up("node", kubeconfig=kubeconfig, containerd=containerd, progress=lambda _: None)
 
 

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
-from k8slab import cluster
+from k8slab import cluster, config
 from k8slab.errors import ProviderError
-from k8slab.providers import kindconfig
+from k8slab.providers import KindProvider, kindconfig
 
 from .kind_schema import CLUSTER
 
@@ -61,3 +61,109 @@ def test_context_provider_uses_an_existing_context(kit_home, kubeconfig, kube, t
         cluster.up("context", context="nope", kubeconfig=str(source))
     with pytest.raises(ProviderError, match="does not delete clusters it did not create"):
         cluster.down("context", context="classroom", kubeconfig=str(source))
+
+
+# -- the kind provider's decisions, up to the process boundary ------------------------------
+# docker, podman and kind are tests/standins/recorder here: each call is recorded and answered
+# from a fixed table, so the argument lists and the choice between them are what is tested.
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: k, user: {token: t}}]
+contexts: [{name: k, context: {cluster: k, user: k}}]
+current-context: k
+"""
+
+
+def kind_provider(kit_home) -> KindProvider:
+    return KindProvider(config.load(provider="kind"))
+
+
+def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monkeypatch):
+    standins.tools("docker", "kind").reply({
+        "kind get clusters": (0, "k8slab"),
+        "docker ps": (0, "k8slab-control-plane\texited\t"),
+        "kind get kubeconfig": (0, KUBECONFIG),
+    })
+    p = kind_provider(kit_home)
+    waited = []
+    monkeypatch.setattr(type(p), "ready", lambda self, kube, timeout, patient=False: waited.append(patient))
+    progress = []
+    p.up(progress.append)
+    assert standins.calls() == [
+        ["kind", "get", "clusters"],
+        ["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=k8slab", "--format", "{{.Names}}\t{{.State}}\t{{.Ports}}"],
+        ["docker", "start", "k8slab-control-plane"],
+        ["kind", "get", "kubeconfig", "--name", "k8slab"],
+    ]
+    assert progress == ["reusing the kind cluster 'k8slab'",
+                        "the kind node k8slab-control-plane is stopped (Docker or this machine restarted): starting it"]
+    assert waited == [True], "a woken node is waited for, not failed at the first refused connection"
+
+
+def test_a_running_kind_node_is_left_alone(standins, kit_home):
+    standins.tools("docker", "kind").reply({"docker ps": (0, "k8slab-control-plane\trunning\t127.0.0.1:30080->30080/tcp")})
+    assert kind_provider(kit_home).wake(lambda _: None) is False
+    assert [c[:2] for c in standins.calls()] == [["docker", "ps"]]
+
+
+def test_ready_waits_for_a_waking_api_server_only_when_asked(monkeypatch):
+    from k8slab.errors import ClusterUnreachable
+    from k8slab.kube import waiting
+    from k8slab.providers.base import Provider
+
+    class Booting:
+        answers = 0
+
+        def readyz(self):
+            self.answers += 1
+            if self.answers < 3:
+                raise ClusterUnreachable("connection refused")
+            return "ok"
+
+    monkeypatch.setattr(waiting, "watch_until", lambda *a, **kw: None)
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    with pytest.raises(ClusterUnreachable):
+        Provider.ready(None, Booting(), timeout=60)
+    kube = Booting()
+    Provider.ready(None, kube, timeout=60, patient=True)
+    assert kube.answers == 3
+
+
+def test_kind_load_docker_image_is_the_default(standins, kit_home):
+    standins.tools("docker", "kind").reply({"docker info": (0, "[[Backing Filesystem extfs] [Supports d_type true]]")})
+    kind_provider(kit_home).load_image("hello:v1")
+    assert standins.calls() == [["docker", "info", "-f", "{{.DriverStatus}}"],
+                                ["kind", "load", "docker-image", "hello:v1", "--name", "k8slab"]]
+
+
+def test_dockers_containerd_image_store_loads_through_an_archive(standins, kit_home):
+    standins.tools("docker", "kind").reply({"docker info": (0, "[[driver-type io.containerd.snapshotter.v1]]")})
+    kind_provider(kit_home).load_image("hello:v1")
+    info, save, load = standins.calls()
+    assert save[:3] == ["docker", "save", "-o"] and save[4:] == ["hello:v1"]
+    assert load == ["kind", "load", "image-archive", save[3], "--name", "k8slab"]
+    assert not Path(save[3]).parent.exists(), "the archive's folder is removed afterwards"
+    assert standins.providers() == [None, None, None]
+
+
+def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home):
+    standins.tools("podman", "kind").reply({"kind get clusters": (0, "k8slab"), "podman ps": (0, "k8slab-control-plane\texited\t")})
+    p = kind_provider(kit_home)
+    assert p.exists() and p.wake(lambda _: None)
+    p.load_image("hello:v1")
+    calls = standins.calls()
+    assert calls[2] == ["podman", "start", "k8slab-control-plane"]
+    save, load = calls[3:]
+    assert save[:3] == ["podman", "save", "-o"] and load[:3] == ["kind", "load", "image-archive"] and load[3] == save[3]
+    kind_calls = [prov for call, prov in zip(calls, standins.providers()) if call[0] == "kind"]
+    assert kind_calls == ["podman", "podman"], "kind drives Podman only with KIND_EXPERIMENTAL_PROVIDER=podman"
+
+
+def test_a_failing_archive_load_is_one_line(standins, kit_home):
+    standins.tools("docker", "kind").reply({"docker info": (0, "[[driver-type io.containerd.snapshotter.v1]]"),
+                                            "docker save": (1, "Error response from daemon: No such image: nope:1")})
+    with pytest.raises(ProviderError) as err:
+        kind_provider(kit_home).load_image("nope:1")
+    assert str(err.value) == "saving nope:1 with docker failed: Error response from daemon: No such image: nope:1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
@@ -11,19 +10,15 @@ from k8slab import dashboard, manifests, validating
 from k8slab.errors import ManifestError
 from k8slab.rook import operator as install, spec
 
-TESTDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata"
-ROOK = TESTDATA / "rook-v1.20.6"
-DASHBOARD = TESTDATA / "dashboard-v2.7.0"
+
+@pytest.fixture(scope="module")
+def rook_crds(rook_dir):
+    return install.parse((rook_dir / "crds.yaml").read_text(), "crds.yaml")
 
 
 @pytest.fixture(scope="module")
-def rook_crds():
-    return install.parse((ROOK / "crds.yaml").read_text(), "crds.yaml")
-
-
-@pytest.fixture(scope="module")
-def rook_objects():
-    return [o for f in install.FILES[1:] for o in install.parse((ROOK / f).read_text(), f)]
+def rook_objects(rook_dir):
+    return [o for f in install.FILES[1:] for o in install.parse((rook_dir / f).read_text(), f)]
 
 
 def deployment(**spec_fields):
@@ -42,8 +37,8 @@ def test_rooks_own_manifests_are_valid(rook_crds, rook_objects):
     assert {"Deployment", "ClusterRole", "OperatorConfig", "Driver"} <= kinds  # built-in and custom both checked
 
 
-def test_dashboard_manifest_and_admin_user_are_valid():
-    objs = install.parse((DASHBOARD / "recommended.yaml").read_text(), "recommended.yaml") + dashboard.admin_user()
+def test_dashboard_manifest_and_admin_user_are_valid(dashboard_dir):
+    objs = install.parse((dashboard_dir / "recommended.yaml").read_text(), "recommended.yaml") + dashboard.admin_user()
     assert validating.validate(objs) == []
 
 
@@ -128,5 +123,5 @@ def test_schema_versions():
         validating.schema_version("1.20")
 
 
-def test_manifest_text_is_accepted_too():
-    assert validating.validate(manifests.load(DASHBOARD / "recommended.yaml")) == []
+def test_manifest_text_is_accepted_too(dashboard_dir):
+    assert validating.validate(manifests.load(dashboard_dir / "recommended.yaml")) == []

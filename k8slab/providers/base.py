@@ -5,18 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..config import Settings
-from ..errors import ProviderError, ToolMissing
+from ..errors import K8sLabError, ProviderError, ToolMissing
 from ..kube import client as kubeclient
 
 Progress = Callable[[str], None]
 
 INSTALL_HINTS = {
-    "kind": "macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; conda: `conda install -c conda-forge kind`",
+    "kind": "macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; conda: `conda install -c conda-forge kubernetes-kind`",
     "kubectl": "macOS: `brew install kubectl`; Linux: `apt-get install kubernetes-client` or https://kubernetes.io/docs/tasks/tools/; conda: `conda install -c conda-forge kubernetes-client`",
     "docker": "macOS: install Docker Desktop (or `brew install podman`); Linux: `apt-get install docker.io`; or Podman with its Docker-compatible socket",
     "minikube": "macOS: `brew install minikube`; Linux/conda: `conda install -c conda-forge minikube`",
@@ -43,6 +44,17 @@ def run(args: list[str], what: str, timeout: float | None = 600, **kw) -> subpro
         lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
         raise ProviderError(f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
     return done
+
+
+def stream(args: list[str], progress: Progress, **kw) -> tuple[int, str]:
+    """Run a long tool call, handing each output line to `progress`; its exit code and last line."""
+    last = ""
+    with subprocess.Popen([tool(args[0]), *args[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          **kw) as proc:
+        for line in filter(None, (raw.strip() for raw in proc.stdout)):
+            progress(line)
+            last = line
+    return proc.returncode, last
 
 
 @dataclass
@@ -80,6 +92,10 @@ class Provider:
     def delete(self) -> None:
         raise ProviderError(f"the {self.name} provider does not delete clusters it did not create", "delete it with its own tool")
 
+    def wake(self, progress: Progress) -> bool:
+        """Start the cluster's stopped nodes (after a Docker or machine restart); True when it did."""
+        return False
+
     def write_kubeconfig(self, path: Path) -> None:
         raise NotImplementedError
 
@@ -110,11 +126,19 @@ class Provider:
         tmp.replace(path)
         return path
 
-    def ready(self, kube: kubeclient.Kube, timeout: float = 120) -> None:
-        """Until the API server says ready and a node is Ready."""
+    def ready(self, kube: kubeclient.Kube, timeout: float = 120, patient: bool = False) -> None:
+        """Until the API server says ready and a node is Ready; `patient` while a woken node boots."""
         from ..kube.waiting import watch_until
 
-        kube.readyz()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                kube.readyz()
+                break
+            except K8sLabError:
+                if not patient or time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
         watch_until(
             "v1", "Node", None, None,
             lambda nodes: any(_node_ready(n) for n in nodes), timeout, kube,
@@ -122,14 +146,16 @@ class Provider:
         )
 
     def up(self, progress: Progress = print, timeout: float = 300) -> Cluster:
+        woke = False
         if self.exists():
             progress(f"reusing the {self.name} cluster {self.cluster_name!r}")
+            woke = self.wake(progress)
         else:
             progress(f"creating the {self.name} cluster {self.cluster_name!r} (a few minutes the first time)")
             self.create(progress)
         path = self.kubeconfig()
         kube = kubeclient.use(path)
-        self.ready(kube, timeout)
+        self.ready(kube, timeout, patient=woke)
         return Cluster(self, path, kube)
 
     def down(self, progress: Progress = print) -> bool:

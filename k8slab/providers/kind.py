@@ -2,50 +2,64 @@
 
 from __future__ import annotations
 
-import subprocess
+import tempfile
 from pathlib import Path
 
 from ..errors import ProviderError
-from . import kindconfig
-from .base import Progress, Provider, run, tool
+from . import engine, kindconfig
+from .base import Progress, Provider, run, stream
 
 
 class KindProvider(Provider):
     name = "kind"
     extra_mounts: list[dict] = []
 
+    def _kind(self, *args: str, what: str) -> str:
+        return run(["kind", *args], what, env=engine.kind_env()).stdout
+
     def exists(self) -> bool:
-        return self.cluster_name in run(["kind", "get", "clusters"], "listing kind clusters").stdout.split()
+        return self.cluster_name in self._kind("get", "clusters", what="listing kind clusters").split()
+
+    def wake(self, progress: Progress) -> bool:
+        stopped = [node for node, state, _ in engine.kind_nodes(self.cluster_name) if state != "running"]
+        for node in stopped:
+            progress(f"the kind node {node} is stopped (Docker or this machine restarted): starting it")
+            run([engine.name(), "start", node], f"starting the kind node {node}")
+        return bool(stopped)
 
     def create(self, progress: Progress) -> None:
-        version = run(["kind", "version"], "asking kind its version").stdout.split()
+        version = self._kind("version", what="asking kind its version").split()
         image = self.settings.node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
         shared = self.settings.home / "shared"
         shared.mkdir(parents=True, exist_ok=True)
         config = self.settings.home / f"{self.cluster_name}.kind.yaml"
         config.write_text(kindconfig.dump(kindconfig.kind_config(self.cluster_name, shared, image, self.extra_mounts)))
-        args = [tool("kind"), "create", "cluster", "--name", self.cluster_name, "--config", str(config),
-                "--kubeconfig", str(self.kubeconfig_path.with_suffix(".kind")), "--wait", "120s"]
-        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
-            lines = [line.strip() for line in proc.stdout]
-            for line in filter(None, lines):
-                progress(line)
-        self.kubeconfig_path.with_suffix(".kind").unlink(missing_ok=True)
-        if proc.returncode:
-            raise ProviderError(f"kind could not create the cluster: {lines[-1] if lines else proc.returncode}",
+        scratch = self.kubeconfig_path.with_suffix(".kind")
+        code, last = stream(["kind", "create", "cluster", "--name", self.cluster_name, "--config", str(config),
+                             "--kubeconfig", str(scratch), "--wait", "120s"], progress, env=engine.kind_env())
+        scratch.unlink(missing_ok=True)
+        if code:
+            raise ProviderError(f"kind could not create the cluster: {last or code}",
                                 "`k8slab doctor` checks Docker; `kind export logs` shows more")
 
     def delete(self) -> None:
-        run(["kind", "delete", "cluster", "--name", self.cluster_name], "deleting the kind cluster")
+        self._kind("delete", "cluster", "--name", self.cluster_name, what="deleting the kind cluster")
 
     def write_kubeconfig(self, path: Path) -> None:
-        path.write_text(run(["kind", "get", "kubeconfig", "--name", self.cluster_name], "reading kind's kubeconfig").stdout)
+        path.write_text(self._kind("get", "kubeconfig", "--name", self.cluster_name, what="reading kind's kubeconfig"))
 
     def load_image(self, image: str) -> None:
-        run(["kind", "load", "docker-image", image, "--name", self.cluster_name], f"loading {image} into kind")
+        """`kind load docker-image`; through `docker save`/`podman save` and an archive where that breaks."""
+        if not engine.archive_load():
+            self._kind("load", "docker-image", image, "--name", self.cluster_name, what=f"loading {image} into kind")
+            return
+        with tempfile.TemporaryDirectory(prefix="k8slab-image-") as tmp:
+            archive = str(Path(tmp) / "image.tar")
+            run([engine.name(), "save", "-o", archive, image], f"saving {image} with {engine.name()}")
+            self._kind("load", "image-archive", archive, "--name", self.cluster_name, what=f"loading {image} into kind")
 
     def export_logs(self, dest: Path) -> Path:
-        run(["kind", "export", "logs", str(dest), "--name", self.cluster_name], "exporting kind's logs")
+        self._kind("export", "logs", str(dest), "--name", self.cluster_name, what="exporting kind's logs")
         return dest
 
     def node_path(self, host_path: Path) -> str:

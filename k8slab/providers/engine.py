@@ -1,0 +1,41 @@
+"""The container engine under kind, Docker or Podman, as the kind provider and `k8slab doctor` see it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+from .base import run
+
+LABEL = "io.x-k8s.kind.cluster"  # kind labels each node container with its cluster's name
+
+
+def name() -> str:
+    """`podman` on a Podman-only host, else `docker` (whose absence `tool()` reports with a hint)."""
+    return "podman" if not shutil.which("docker") and shutil.which("podman") else "docker"
+
+
+def kind_env() -> dict | None:
+    """kind drives Podman only when told to: KIND_EXPERIMENTAL_PROVIDER=podman."""
+    return dict(os.environ, KIND_EXPERIMENTAL_PROVIDER="podman") if name() == "podman" else None
+
+
+def kind_nodes(cluster: str) -> list[tuple[str, str, str]]:
+    """(container, state, published ports) of each node container of a kind cluster."""
+    fmt = "{{.Names}}\t{{.State}}\t{{.Ports}}"
+    out = run([name(), "ps", "-a", "--filter", f"label={LABEL}={cluster}", "--format", fmt], "listing kind's node containers").stdout
+    return [tuple((line.split("\t") + ["", ""])[:3]) for line in out.splitlines() if line.strip()]
+
+
+def published_ports(cluster: str) -> set[int]:
+    """Host ports the running node containers of a kind cluster publish (e.g. `127.0.0.1:30080->30080/tcp`)."""
+    return {int(p) for _, state, ports in kind_nodes(cluster) if state == "running" for p in re.findall(r":(\d+)->", ports)}
+
+
+def archive_load() -> bool:
+    """Where `kind load docker-image` breaks: Podman, and Docker's containerd image store (kind issue #3795)."""
+    if name() == "podman":
+        return True
+    store = run(["docker", "info", "-f", "{{.DriverStatus}}"], "asking Docker which image store it uses").stdout
+    return "io.containerd.snapshotter" in store

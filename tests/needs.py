@@ -1,0 +1,36 @@
+"""What a test needs from this machine, and what happens without it: a skip with the reason,
+except in CI (CI=true), where `.ci/run` provides everything and a missing piece fails loudly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CLUSTER_HOW = ("make the kit's cluster with `k8slab up` (or export KUBECONFIG naming another cluster; "
+               "the project's own: `bash tests/cluster/testcluster start` and its `env`)")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def require(what: str, how: str) -> None:
+    """Skip outside CI, fail in CI; `how` says how to get `what`."""
+    if in_ci():
+        pytest.fail(f"{what} is required in CI ({how})")
+    pytest.skip(f"no {what}: {how}")
+
+
+def cluster_kubeconfig() -> str | None:
+    """The test cluster's kubeconfig: K8SLAB_KUBECONFIG or KUBECONFIG, else the kit's own
+    cluster's (what `k8slab up` wrote), when it names a file."""
+    from k8slab import config
+
+    path = os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG")
+    if not path:
+        settings = config.load()
+        kit = settings.home / f"{settings.cluster_name}.kubeconfig"
+        path = str(kit) if kit.is_file() else None
+    return path if path and Path(path).is_file() else None
