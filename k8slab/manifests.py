@@ -17,7 +17,8 @@ Manifest = str | Path | Mapping | Iterable
 BOOKKEEPING = ("__source__", "__lines__")  # where an object came from; never sent
 
 
-def _load_text(text: str, source: str) -> list[dict]:
+def parse(text: str, source: str) -> list[dict]:
+    """The objects of one text (a file's, or a cell's), unchecked; `source` names it in errors."""
     what = "JSON" if source.endswith(".json") else "YAML"
     docs = parsing.documents(text, source, what)
     objs: list[dict] = []
@@ -88,7 +89,7 @@ def _load(manifest: Manifest) -> list[dict]:
     if isinstance(manifest, Path) or (isinstance(manifest, str) and not _looks_like_yaml(manifest)):
         return _load_path(Path(manifest))
     if isinstance(manifest, str):
-        return _load_text(manifest, "the YAML")
+        return parse(manifest, "the YAML")
     if isinstance(manifest, Iterable):
         return [o for m in manifest for o in _load(m)]
     raise ManifestError(f"cannot read a manifest from a {type(manifest).__name__}", "pass YAML text, a path, a dict or a list")
@@ -108,7 +109,7 @@ def _load_path(path: Path) -> list[dict]:
         raise ManifestError(f"{path.name} is not UTF-8 text (byte {e.start})", "save it as UTF-8 text") from e
     except OSError as e:
         raise ManifestError(f"cannot read {path}: {e.strerror}", "check the path and its permissions") from e
-    return _load_text(text, path.name)
+    return parse(text, path.name)
 
 
 def location(obj: Mapping, path: Iterable = ()) -> str:

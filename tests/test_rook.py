@@ -175,23 +175,31 @@ def test_the_kits_cluster_names_its_one_device_and_never_uses_all():
 
 
 @pytest.mark.parametrize("change, words", [
-    ({"useAllDevices": True}, "useAllDevices must be false"),
-    ({"useAllDevices": None}, "useAllDevices must be false"),
-    ({"deviceFilter": "^sd."}, "deviceFilter lets Rook pick disks"),
-    ({"useAllNodes": True}, "useAllNodes: false"),
-    ({"nodes": [{"name": "n", "useAllDevices": True}]}, "must list its devices by name"),
+    ({"useAllDevices": True}, "spec.storage.useAllDevices: true lets Rook take every empty disk"),
+    ({"deviceFilter": "^sd."}, "spec.storage.deviceFilter lets Rook pick disks by pattern"),
+    ({"useAllNodes": True}, "spec.storage.useAllNodes: true without named devices"),
+    ({"nodes": [{"name": "n", "useAllDevices": True}]}, r"spec.storage.nodes\[0\] \(n\) sets useAllDevices: true"),
+    ({"nodes": [{"name": "n", "devicePathFilter": "^/dev/disk/by-id/.*"}]}, "sets devicePathFilter"),
+    ({"nodes": [{"name": "n"}]}, "lists no devices by name"),
 ])
 def test_check_safe_refuses_clusters_that_pick_disks_themselves(change, words):
     cluster = rook.cluster_spec("n", "loop0")[0]
     cluster["spec"]["storage"].update(change)
-    cluster["spec"]["storage"] = {k: v for k, v in cluster["spec"]["storage"].items() if v is not None}
     with pytest.raises(ManifestError, match=words):
         rook.check_safe(cluster)
 
 
+def test_rooks_defaults_choose_no_disk():
+    """Without useAllDevices (Rook's default is false) only the named devices are used: safe."""
+    cluster = rook.cluster_spec("n", "loop0")[0]
+    del cluster["spec"]["storage"]["useAllDevices"]
+    rook.check_safe(cluster)
+    assert rook.safety(cluster) == "safe: CephCluster/rook-ceph names every device it may use"
+
+
 def test_rooks_own_test_cluster_example_is_refused():
     example = yaml.safe_load_all((ROOK_DIR / "cluster-test.yaml").read_text())
-    with pytest.raises(ManifestError, match="useAllDevices must be false"):
+    with pytest.raises(ManifestError, match="useAllDevices: true lets Rook take every empty disk"):
         rook.check_safe(next(example))
 
 

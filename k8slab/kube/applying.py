@@ -6,7 +6,7 @@ from typing import Mapping
 
 from kubernetes.client.rest import ApiException
 
-from .. import config, manifests
+from .. import config, manifests, safety
 from ..errors import NotFound
 from .client import Kube, current, translating
 
@@ -23,8 +23,10 @@ def apply(
     """Server-side apply every object of `manifest`; returns the objects as the server stored them.
 
     Images named in the override map (settings `images`, or `images=`) are replaced, and said so.
+    An unsafe CephCluster anywhere in the manifest stops it before anything is sent.
     """
     objs = manifests.load(manifest)
+    safety.check_all(objs)
     for where, old, new in manifests.override_images(objs, config.load().images if images is None else images):
         print(f"image override: {old} -> {new} in {where}")
     kube = kube or current()
@@ -32,6 +34,7 @@ def apply(
 
 
 def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = False) -> dict:
+    safety.check(obj)  # every writer of objects (rook's too) comes through here
     body = manifests.clean(obj)
     manifests.default_port_protocols(body)
     res = kube.resource(body["apiVersion"], body["kind"])
@@ -131,6 +134,8 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change."""
     kube = kube or current()
     res = kube.resource(api_version, kind)
+    if kind == "CephCluster":  # what the patch would make of it must be safe too
+        safety.check(safety.merged(get(kind, name, namespace, api_version, kube), patch_body))
     with translating(f"patching {kind}/{name}"):
         try:
             return res.patch(
