@@ -124,15 +124,16 @@ def location(obj: Mapping, path: Iterable = ()) -> str:
 
 
 def check(obj: dict) -> None:
-    """The fields every object needs, as the guide's 必需字段 lists them."""
+    """The fields every object needs, as the guide's 必需字段 lists them (chapter 6 shows these lines)."""
+    source = obj.get("__source__", "the object")
     kind = obj.get("kind")
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
     meta = obj.get("metadata")
     if not isinstance(meta, Mapping) or not (meta.get("name") or meta.get("generateName")):
         missing.append("metadata.name")
     if missing:
-        what = kind if isinstance(kind, str) and kind else "an object"
-        raise ManifestError(f"{location(obj)}: {what} lacks {', '.join(missing)}", "every object needs apiVersion, kind and metadata.name")
+        what = f"{kind} in {source}" if isinstance(kind, str) and kind else f"an object in {source}"
+        raise ManifestError(f"{what} lacks {', '.join(missing)}", "every object needs apiVersion, kind and metadata.name")
     if not isinstance(kind, str) or not isinstance(obj["apiVersion"], str):
         raise ManifestError(f"{location(obj)}: apiVersion and kind must be strings")
 
