@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from k8slab import rook, validating
-from k8slab.errors import ImageError, ManifestError, UnknownKind
+from k8slab.errors import ImageError, K8sLabError, ManifestError, UnknownKind
 from k8slab.kube import applying, waiting
 from k8slab.rook import fetching, host, loopdev, operator, progress, spec
 
@@ -350,10 +350,10 @@ def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, 
 
 
 def test_loop_device_refuses_small_disks_and_odd_data_dirs():
-    with pytest.raises(Exception, match="too small"):
+    with pytest.raises(K8sLabError, match="too small"):
         loopdev.attach("any", size_gb=4)
     for path in ("/", "/var/lib", "/home/learner", "/var/lib/../etc"):
-        with pytest.raises(Exception, match="refusing to delete"):
+        with pytest.raises(K8sLabError, match="refusing to delete"):
             loopdev.remove("any", data_dir=path)
 
 
