@@ -13,7 +13,9 @@ A failing kubectl fails the cell with kubectl's one-line error, unless the line 
 `--expect-error` (the magic's own flag): then the error is the lesson and the cell passes.
 `--expect-error-since=1.21` expects the error only from a kubectl of that version on (a flag
 removed in 1.21 still works, with a warning, in 1.20), and a success before it.
-The kit's image override map (K8SLAB_IMAGES) applies here as it does to `lab.apply`.
+The kit's image override map (K8SLAB_IMAGES) applies here as it does to `lab.apply`, and so
+does the kit's safety check: `apply`, `create` or `replace` with a CephCluster that lets Rook
+choose disks (from `-f FILE`, a folder, or `-f -`) is refused before kubectl runs.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from pathlib import Path
 
 import yaml
 
-from . import config, manifests
-from .errors import K8sLabError, ToolMissing
+from . import config, manifests, safety
+from .errors import K8sLabError, ManifestError, ToolMissing
 from .providers.base import INSTALL_HINTS
 
 EXPECT_ERROR = "--expect-error"
@@ -118,6 +120,53 @@ def with_overrides(args: list[str], stdin: str | None, images: dict[str, str]) -
     return out, stdin, notes
 
 
+def _filenames(args: list[str]) -> list[str]:
+    """The values of every `-f`/`--filename` (both spellings: `-f X` and `-f=X`)."""
+    out = []
+    for i, arg in enumerate(args):
+        if arg in ("-f", "--filename") and i + 1 < len(args):
+            out.append(args[i + 1])
+        elif arg.startswith(("-f=", "--filename=")):
+            out.append(arg.split("=", 1)[1])
+    return out
+
+
+def _texts(name: str, stdin: str | None, recursive: bool) -> list[tuple[str, str]]:
+    """(source, text) of what kubectl would read for one `-f` value."""
+    if name == "-":
+        return [("the cell", stdin)] if stdin is not None else []
+    if re.match(r"^https?://", name):
+        raise ManifestError(f"not applying {name}: the kit checks what it writes and does not fetch URLs",
+                            "download the file first (rook.fetch() keeps Rook's), then apply it with -f FILE")
+    path = Path(name)
+    if path.is_dir():
+        files = path.rglob("*") if recursive else path.glob("*")
+        return [t for f in sorted(files) if f.suffix in (".yaml", ".yml", ".json") for t in _texts(str(f), None, False)]
+    try:
+        return [(path.name, path.read_text(encoding="utf-8"))]
+    except (OSError, UnicodeDecodeError):
+        return []  # kubectl says what is wrong with the path
+
+
+def check_writes(args: list[str], stdin: str | None) -> None:
+    """Refuse what `apply/create/replace -f` would send when it holds an unsafe CephCluster."""
+    if not WRITES_OBJECTS & {a for a in args if not a.startswith("-")}:
+        return
+    if any(a in ("-k", "--kustomize") or a.startswith(("-k=", "--kustomize=")) for a in args):
+        raise ManifestError("not applying a kustomization from the magic: the kit cannot check what kubectl would build",
+                            "run `kubectl kustomize DIR` into a file, then apply that file")
+    recursive = any(a in ("-R", "--recursive", "--recursive=true") for a in args)
+    for name in _filenames(args):
+        for source, text in _texts(name, stdin, recursive):
+            try:
+                objs = manifests.parse(text, source)
+            except ManifestError as e:
+                if re.search(r"""["']?kind["']?\s*:\s*["']?CephCluster\b""", text):
+                    raise ManifestError(f"cannot check the CephCluster in {source} for safety: {e.message}", e.hint) from e
+                continue  # kubectl reads it and says what is wrong
+            safety.check_all(objs)
+
+
 def run(args: list[str], stdin: str | None = None, timeout: float = 300) -> Outcome:
     """kubectl ARGS against the kit's cluster (an argument list, never a shell)."""
     argv = [kubectl_path(), "--kubeconfig", current_kubeconfig(), *args]
@@ -175,6 +224,7 @@ def kubectl(line: str, cell: str | None = None) -> Outcome:
         args = args[1:]
     if not args:
         raise K8sLabError("%kubectl needs a command", "e.g. %kubectl get pods -n my-namespace")
+    check_writes(args, cell)
     args, stdin, notes = with_overrides(args, cell, config.load().images)
     for note in notes:
         print(f"image override: {note}")

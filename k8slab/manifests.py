@@ -10,63 +10,89 @@ import copy
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
-
+from . import parsing
 from .errors import ManifestError
 
 Manifest = str | Path | Mapping | Iterable
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: Rook's 1.4 MB of CRDs in 0.2 s, not 3 s
+BOOKKEEPING = ("__source__", "__lines__")  # where an object came from; never sent
 
 
-def _load_text(text: str, source: str) -> list[dict]:
-    try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{source}, line {mark.line + 1}" if mark else source
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ManifestError(f"invalid YAML in {where}: {problem}", "fix the indentation or quoting there") from e
+def parse(text: str, source: str) -> list[dict]:
+    """The objects of one text (a file's, or a cell's), unchecked; `source` names it in errors."""
+    what = "JSON" if source.endswith(".json") else "YAML"
+    docs = parsing.documents(text, source, what)
     objs: list[dict] = []
     for i, doc in enumerate(docs, 1):
-        if doc is None:
+        if doc.data is None:
             continue
-        if not isinstance(doc, dict):
-            raise ManifestError(f"document {i} of {source} is a {type(doc).__name__}, not a Kubernetes object", "each document needs apiVersion, kind and metadata")
-        objs.extend(_expand_list(doc))
-    return [_with_source(o, source) for o in objs]
+        if not isinstance(doc.data, dict):
+            raise ManifestError(f"{source}, line {doc.line}: document {i} is a {_type(doc.data)}, not a Kubernetes object",
+                                "each document needs apiVersion, kind and metadata")
+        objs.extend(_expand_list(doc.data, source, doc.lines))
+    if not objs:
+        why = "its List has no items" if any(d.data for d in docs) else "it is empty or only comments"
+        raise ManifestError(f"{source} holds no Kubernetes objects: {why}",
+                            "save the file, or write an object with apiVersion, kind and metadata.name")
+    return objs
 
 
-def _expand_list(doc: dict) -> list[dict]:
-    if doc.get("kind", "").endswith("List") and isinstance(doc.get("items"), list):
-        return list(doc["items"])
-    return [doc]
+def _type(value) -> str:
+    return {dict: "mapping", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__)
 
 
-def _with_source(obj: dict, source: str) -> dict:
+def _expand_list(doc: dict, source: str, lines: Mapping | None = None) -> list[dict]:
+    """A `kind: List` is its items (as kubectl reads it); each keeps its own lines."""
+    lines = lines or {}
+    if not (str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list)):
+        return [_with_source(doc, source, lines)]
+    out = []
+    for j, item in enumerate(doc["items"]):
+        if not isinstance(item, dict):
+            line = lines.get(("items", j), lines.get((), "?"))
+            raise ManifestError(f"{source}, line {line}: items[{j}] of the {doc['kind']} is a {_type(item)}, not a Kubernetes object",
+                                "each item needs apiVersion, kind and metadata")
+        sub = {p[2:]: n for p, n in lines.items() if p[:2] == ("items", j)}
+        out.append(_with_source(item, source, sub))
+    return out
+
+
+def _with_source(obj: dict, source: str, lines: Mapping | None = None) -> dict:
     obj = copy.deepcopy(obj)
     obj.setdefault("__source__", source)
+    if lines:
+        obj.setdefault("__lines__", dict(lines))
     return obj
 
 
 def _looks_like_yaml(text: str) -> bool:
-    return "\n" in text or ":" in text
+    return "\n" in text or ":" in text or not text.strip()
 
 
 def load(manifest: Manifest) -> list[dict]:
-    """Objects from YAML text, a file, a folder (recursively, like `kubectl apply -R`), a dict or a list of those."""
-    if isinstance(manifest, Mapping):
-        objs = [_with_source(dict(o), "the object") for o in _expand_list(dict(manifest))]
-    elif isinstance(manifest, Path) or (isinstance(manifest, str) and not _looks_like_yaml(manifest)):
-        objs = _load_path(Path(manifest))
-    elif isinstance(manifest, str):
-        objs = _load_text(manifest, "the YAML")
-    elif isinstance(manifest, Iterable):
-        objs = [o for m in manifest for o in load(m)]
-    else:
-        raise ManifestError(f"cannot read a manifest from a {type(manifest).__name__}", "pass YAML text, a path, a dict or a list")
+    """Objects from YAML text, a file, a folder (recursively, like `kubectl apply -R`), a dict or a list of those.
+
+    Nothing to apply is an error, as kubectl says "no objects passed to apply": a learner who
+    saved nothing must not see a silent success.
+    """
+    objs = _load(manifest)
+    if not objs:
+        raise ManifestError("no Kubernetes objects to read: the list is empty", "pass YAML text, a path, a dict or a list of them")
     for obj in objs:
         check(obj)
     return objs
+
+
+def _load(manifest: Manifest) -> list[dict]:
+    if isinstance(manifest, Mapping):
+        return _expand_list(dict(manifest), "the object")
+    if isinstance(manifest, Path) or (isinstance(manifest, str) and not _looks_like_yaml(manifest)):
+        return _load_path(Path(manifest))
+    if isinstance(manifest, str):
+        return parse(manifest, "the YAML")
+    if isinstance(manifest, Iterable):
+        return [o for m in manifest for o in _load(m)]
+    raise ManifestError(f"cannot read a manifest from a {type(manifest).__name__}", "pass YAML text, a path, a dict or a list")
 
 
 def _load_path(path: Path) -> list[dict]:
@@ -79,11 +105,26 @@ def _load_path(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise ManifestError(f"no such manifest file: {path}", "check the path (relative paths start from the notebook's folder)") from e
-    return _load_text(text, path.name)
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path.name} is not UTF-8 text (byte {e.start})", "save it as UTF-8 text") from e
+    except OSError as e:
+        raise ManifestError(f"cannot read {path}: {e.strerror}", "check the path and its permissions") from e
+    return parse(text, path.name)
+
+
+def location(obj: Mapping, path: Iterable = ()) -> str:
+    """Where a field of `obj` was written: "pod.yaml, line 7" (the nearest line known), or the source."""
+    source = obj.get("__source__", "the object")
+    lines = obj.get("__lines__") or {}
+    path = tuple(path)
+    for n in range(len(path), -1, -1):
+        if path[:n] in lines:
+            return f"{source}, line {lines[path[:n]]}"
+    return source
 
 
 def check(obj: dict) -> None:
-    """The fields every object needs, as the guide's 必需字段 lists them."""
+    """The fields every object needs, as the guide's 必需字段 lists them (chapter 6 shows these lines)."""
     source = obj.get("__source__", "the object")
     kind = obj.get("kind")
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
@@ -91,15 +132,15 @@ def check(obj: dict) -> None:
     if not isinstance(meta, Mapping) or not (meta.get("name") or meta.get("generateName")):
         missing.append("metadata.name")
     if missing:
-        what = f"{kind} in {source}" if kind else f"an object in {source}"
+        what = f"{kind} in {source}" if isinstance(kind, str) and kind else f"an object in {source}"
         raise ManifestError(f"{what} lacks {', '.join(missing)}", "every object needs apiVersion, kind and metadata.name")
     if not isinstance(kind, str) or not isinstance(obj["apiVersion"], str):
-        raise ManifestError(f"apiVersion and kind must be strings in {source}")
+        raise ManifestError(f"{location(obj)}: apiVersion and kind must be strings")
 
 
 def clean(obj: dict) -> dict:
     """The object as it is sent to the server (without the kit's bookkeeping)."""
-    return {k: v for k, v in obj.items() if k != "__source__"}
+    return {k: v for k, v in obj.items() if k not in BOOKKEEPING}
 
 
 def describe(obj: Mapping) -> str:

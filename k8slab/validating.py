@@ -10,7 +10,7 @@ taken from the CRDs passed in or found among the objects themselves. CEL rules
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -20,14 +20,17 @@ from .errors import ManifestError, ToolMissing
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation error: the object, the field path in it, and what is wrong."""
+    """One validation error: the object, the field path in it, what is wrong, and where it was written."""
 
     obj: str
     path: str
     message: str
+    where: str = ""                                 # "netpol.yaml, line 6" when the object came from text
+    parts: tuple = field(default=(), compare=False)  # the path as keys and indexes
 
     def __str__(self) -> str:
-        return f"{self.obj}: {self.path}: {self.message}" if self.path else f"{self.obj}: {self.message}"
+        text = f"{self.obj}: {self.path}: {self.message}" if self.path else f"{self.obj}: {self.message}"
+        return f"{self.where}: {text}" if self.where else text
 
 
 def _path(parts: Iterable) -> str:
@@ -56,13 +59,14 @@ def _problems(errors, obj: dict, what: str) -> list[Problem]:
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             known = set((e.schema.get("properties") or {}))
             for extra in sorted(set(e.instance) - known):
-                out.append(Problem(_name(obj), _path(where + [extra]), f"unknown field (not in the {what} schema)"))
+                out.append(Problem(_name(obj), _path(where + [extra]), f"unknown field (not in the {what} schema)",
+                                   parts=tuple(where + [extra])))
         elif e.validator == "required":
             missing = e.message.split("'")[1] if "'" in e.message else e.message
-            out.append(Problem(_name(obj), _path(where + [missing]), "required field is missing"))
+            out.append(Problem(_name(obj), _path(where + [missing]), "required field is missing", parts=tuple(where + [missing])))
         else:
             msg = e.message if len(e.message) <= 160 else e.message[:157] + "..."
-            out.append(Problem(_name(obj), _path(where), msg))
+            out.append(Problem(_name(obj), _path(where), msg, parts=tuple(where)))
     return out
 
 
@@ -113,6 +117,17 @@ def _find_crd(obj: dict, crds: list[dict]) -> tuple[dict | None, dict | None]:
     return None, None
 
 
+def crd_schema(version: dict) -> dict:
+    """A copy of one CRD version's openAPIV3Schema (an object that allows anything if it has none)."""
+    return copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"})
+
+
+def custom_schema(obj: dict, crds: list[dict]) -> dict | None:
+    """The openAPIV3Schema for a custom resource, from its CRD among `crds`; None if none serves it."""
+    _crd, version = _find_crd(obj, crds)
+    return crd_schema(version) if version is not None and version.get("served", True) else None
+
+
 def validate_custom(obj: dict, crds: list[dict]) -> list[Problem]:
     """A custom resource against its CRD's schema; a missing CRD or version is a problem too."""
     crd, version = _find_crd(obj, crds)
@@ -120,7 +135,7 @@ def validate_custom(obj: dict, crds: list[dict]) -> list[Problem]:
         return [Problem(_name(obj), "", f"no CRD for {obj['apiVersion']} {obj['kind']} to validate against")]
     if version is None or not version.get("served", True):
         return [Problem(_name(obj), "apiVersion", f"{crd['metadata']['name']} does not serve {obj['apiVersion']}")]
-    root = copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"})
+    root = crd_schema(version)
     for key, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
         root.setdefault("properties", {}).setdefault(key, {"type": kind})  # the server always allows these
     schema = _to_jsonschema(root)
@@ -139,8 +154,9 @@ def _kv():
     return utils
 
 
-def schema_version(k8s_version: str | None = None) -> str:
-    """The newest schema set kubernetes-validate ships that is not newer than `k8s_version`."""
+def schema_version(k8s_version: str | None = None, oldest_if_older: bool = False) -> str:
+    """The newest schema set kubernetes-validate ships that is not newer than `k8s_version`
+    (or, with `oldest_if_older`, the oldest set for a server older than all of them)."""
     from packaging.version import Version
 
     kvu = _kv()
@@ -149,6 +165,8 @@ def schema_version(k8s_version: str | None = None) -> str:
         return versions[-1]
     want = Version(kvu.major_minor(k8s_version.lstrip("v")))
     fit = [v for v in versions if Version(kvu.major_minor(v)) <= want]
+    if not fit and oldest_if_older:
+        return versions[0]
     if not fit:
         raise ManifestError(f"no Kubernetes schemas for version {k8s_version} (the oldest shipped is {versions[0]})",
                             "validate against a newer version")
@@ -164,40 +182,62 @@ def _definitions(version: str):
 
 
 @lru_cache(maxsize=256)
-def _builtin_validator(kind: str, api_version: str, version: str):
+def builtin_schema(kind: str, api_version: str, version: str) -> dict | None:
+    """The Kubernetes schema of a built-in kind (None if `version` has no such kind); read, not copied."""
     import re
 
-    from referencing import Registry, Resource
-
-    kvu = _kv()
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
         path = f"kubernetes-json-schema/v{version}-local-strict/{kind.lower()}-{group_version}.json"
-        schema = kvu.schema_contents(path, version)
+        return _kv().schema_contents(path, version)
     except FileNotFoundError:
+        return None
+
+
+def resolver(version: str):
+    """A `$ref` of the Kubernetes schemas to the definition it names."""
+    definitions = _definitions(version).contents["$defs"]
+    return lambda ref: definitions[ref.rsplit("/", 1)[-1]]
+
+
+@lru_cache(maxsize=256)
+def _builtin_validator(kind: str, api_version: str, version: str):
+    from referencing import Registry, Resource
+
+    schema = builtin_schema(kind, api_version, version)
+    if schema is None:
         return None
     registry = _definitions(version) @ (Resource.from_contents(schema) @ Registry())
     return _jsonschema().Draft202012Validator(schema, registry=registry)
 
 
-def validate_builtin(obj: dict, k8s_version: str | None = None) -> list[Problem] | None:
+def validate_builtin(obj: dict, k8s_version: str | None = None, oldest_if_older: bool = False) -> list[Problem] | None:
     """A built-in kind against the Kubernetes schema; None when it is not a built-in kind."""
-    version = schema_version(k8s_version)
+    version = schema_version(k8s_version, oldest_if_older)
     validator = _builtin_validator(obj["kind"], obj["apiVersion"], version)
     if validator is None:
         return None
     return _problems(validator.iter_errors(obj), obj, f"Kubernetes {version} {obj['kind']}")
 
 
-def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None) -> list[Problem]:
-    """Every problem in `objs` (a manifest, or loaded objects); [] means all valid."""
-    objs = [manifests.clean(copy.deepcopy(o)) for o in manifests.load(objs)] if not _loaded(objs) else \
-        [manifests.clean(o) for o in objs]
-    known = list(crds) + crds_in(objs)
+def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None, sending: bool = False) -> list[Problem]:
+    """Every problem in `objs` (a manifest, or loaded objects); [] means all valid.
+
+    Problems name the file and line when the objects were read from text. `sending`: as before
+    a write, a kind with neither a schema nor a CRD here is left to the API server to judge,
+    and a server older than every shipped schema set is checked against the oldest.
+    """
+    loaded = objs if _loaded(objs) else manifests.load(objs)
+    cleaned = [manifests.clean(o) for o in loaded]
+    known = list(crds) + crds_in(cleaned)
     problems: list[Problem] = []
-    for obj in objs:
-        found = validate_builtin(obj, k8s_version)
-        problems.extend(found if found is not None else validate_custom(obj, known))
+    for original, obj in zip(loaded, cleaned):
+        found = validate_builtin(obj, k8s_version, oldest_if_older=sending)
+        if found is None:
+            found = [] if sending and _find_crd(obj, known)[0] is None else validate_custom(obj, known)
+        if "__source__" in original:
+            found = [replace(p, where=manifests.location(original, p.parts)) for p in found]
+        problems.extend(found)
     return problems
 
 
@@ -205,9 +245,10 @@ def _loaded(objs) -> bool:
     return isinstance(objs, list) and all(isinstance(o, dict) and "kind" in o for o in objs)
 
 
-def check(objs, crds: Iterable[dict] = (), k8s_version: str | None = None) -> None:
+def check(objs, crds: Iterable[dict] = (), k8s_version: str | None = None, sending: bool = False) -> None:
     """Raise one line naming the first problem (and how many more) if anything is invalid."""
-    problems = validate(objs, crds, k8s_version)
+    problems = validate(objs, crds, k8s_version, sending)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ManifestError(f"invalid: {problems[0]}{more}", "`validating.validate(...)` lists them all")
+        hint = "`validating.validate(...)` lists them all" if more else "kubectl refuses it too: fix that field"
+        raise ManifestError(f"invalid: {problems[0]}{more}", hint)

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from k8slab import dashboard, validating
-from k8slab.errors import Forbidden, ImageError, NotFound
+from k8slab.errors import Forbidden, ImageError, K8sLabError, NotFound
 from k8slab.kube import applying, tokens
 from k8slab.rook import fetching
 from k8slab.widgets.secret import SecretView
@@ -143,5 +143,5 @@ def test_install_wait_token_proxy_and_teardown(kube, namespace, kit_home, dashbo
 @pytest.mark.cluster
 def test_proxy_on_a_busy_port_says_so(kube):
     with dashboard.proxy(port=0, kube=kube) as first:
-        with pytest.raises(Exception, match="kubectl proxy stopped"):
+        with pytest.raises(K8sLabError, match="kubectl proxy stopped"):
             dashboard.proxy(port=first.port, kube=kube)

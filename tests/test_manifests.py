@@ -81,3 +81,109 @@ def test_image_overrides_are_reported_and_leave_the_input_alone():
     assert changes == [("Deployment/web", "nginx:1.17.0", "k8slab.local/nginx:1.17.0")]
     assert objs[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "k8slab.local/nginx:1.17.0"
     assert original["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.17.0"
+
+
+# -- no silent success, no traceback: each broken input is one line naming the file and line --
+
+def load_error(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ManifestError) as err:
+        manifests.load(path)
+    return one_line(err)
+
+
+NO_OBJECTS = "(save the file, or write an object with apiVersion, kind and metadata.name)"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n---\n"])
+def test_an_empty_file_names_the_file(tmp_path, text):
+    assert load_error(tmp_path, "web.yaml", text) == f"web.yaml holds no Kubernetes objects: it is empty or only comments {NO_OBJECTS}"
+
+
+def test_an_empty_list_of_documents_is_an_error(tmp_path):
+    assert load_error(tmp_path, "all.yaml", "apiVersion: v1\nkind: List\nitems: []\n") == (
+        f"all.yaml holds no Kubernetes objects: its List has no items {NO_OBJECTS}")
+    with pytest.raises(ManifestError) as err:
+        manifests.load([])
+    assert one_line(err) == "no Kubernetes objects to read: the list is empty (pass YAML text, a path, a dict or a list of them)"
+    with pytest.raises(ManifestError) as err:
+        manifests.load("")
+    assert one_line(err) == f"the YAML holds no Kubernetes objects: it is empty or only comments {NO_OBJECTS}"
+
+
+def test_a_key_written_twice_gives_both_lines(tmp_path):
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
+    assert load_error(tmp_path, "cm.yaml", text) == (
+        "cm.yaml, line 5: key 'name' is written twice (first at line 4) "
+        "(YAML would keep only the last one; delete or rename one of them)")
+
+
+def test_merge_keys_may_repeat_what_they_merge():
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  <<: {x: '1', y: '2'}\n  x: '3'\n"
+    assert manifests.load(text)[0]["data"] == {"x": "3", "y": "2"}
+
+
+@pytest.mark.parametrize("body, line", [
+    ("data: &x\n  self: *x\n", 4),
+    ("spec: &x [*x]\n", 4),
+    ("spec:\n  a: &x\n    b: [1, *x]\n", 5),
+])
+def test_an_anchor_that_contains_itself_is_one_line_not_a_recursion_error(tmp_path, body, line):
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n" + body
+    assert load_error(tmp_path, "loop.yaml", text) == (
+        f"loop.yaml, line {line}: the anchor &x contains itself "
+        "(an alias cannot be used inside its own anchor's value; write the value out)")
+
+
+def test_aliases_that_expand_to_millions_of_fields_are_refused(tmp_path):
+    rows = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    rows += [f"{n}: &{n} [{', '.join(['*' + p] * 10)}]" for p, n in zip("abcde", "bcdef")]
+    assert load_error(tmp_path, "bomb.yaml", "\n".join(rows) + "\n") == (
+        "bomb.yaml, line 1: its aliases expand to more than 200,000 fields "
+        "(a manifest does not need this many aliases; write the values out)")
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("pod.json", '{\n  "apiVersion": "v1",\n  "kind": "Pod"\n  "metadata": {"name": "a"}\n}\n',
+     "invalid JSON in pod.json, line 4: did not find expected ',' or '}' (fix the indentation or quoting there)"),
+    ("two.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n- a\n- b\n",
+     "two.yaml, line 5: document 2 is a list, not a Kubernetes object (each document needs apiVersion, kind and metadata)"),
+    ("text.yaml", "just some words\n",
+     "text.yaml, line 1: document 1 is a string, not a Kubernetes object (each document needs apiVersion, kind and metadata)"),
+    ("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- 42\n",
+     "list.yaml, line 5: items[1] of the List is a number, not a Kubernetes object (each item needs apiVersion, kind and metadata)"),
+    ("tag.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: !!python/object:os.system {}\n",
+     "invalid YAML in tag.yaml, line 4: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/object:os.system' (manifests are plain YAML: remove the tag)"),
+    ("deep.yaml", "a: " + "[" * 2000 + "]" * 2000 + "\n",
+     "invalid YAML in deep.yaml, line 1: exceeded maximum nesting depth (fix the indentation or quoting there)"),
+    ("pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {}\n",
+     "Pod in pod.yaml lacks metadata.name (every object needs apiVersion, kind and metadata.name)"),  # as chapter 6 shows
+    ("kind.yaml", "apiVersion: v1\nkind: [Pod]\nmetadata: {name: a}\n", "kind.yaml, line 1: apiVersion and kind must be strings"),
+])
+def test_every_parsing_failure_is_a_manifest_error_with_file_and_line(tmp_path, name, text, message):
+    assert load_error(tmp_path, name, text) == message
+
+
+def test_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "image.yaml"
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ManifestError) as err:
+        manifests.load(path)
+    assert one_line(err) == "image.yaml is not UTF-8 text (byte 0) (save it as UTF-8 text)"
+
+
+def test_timestamps_and_base_60_stay_strings_as_kubectl_reads_them():
+    (obj,) = manifests.load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+                            "data: {when: 2020-01-01 10:00:00, at: 12:30, n: '1'}\n")
+    assert obj["data"] == {"when": "2020-01-01 10:00:00", "at": "12:30", "n": "1"}
+
+
+def test_every_field_keeps_its_line_and_clean_drops_the_bookkeeping():
+    (dep,) = manifests.load(DEPLOYMENT)
+    assert manifests.location(dep, ["spec", "template", "spec", "containers", 0, "image"]) == "the YAML, line 10"
+    assert manifests.location(dep, ["spec", "replicas"]) == "the YAML, line 5"  # not written: its parent's line
+    assert set(manifests.clean(dep)) == {"apiVersion", "kind", "metadata", "spec"}
+    listed = manifests.load("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n")
+    assert manifests.location(listed[0], ["metadata", "name"]) == "the YAML, line 7"

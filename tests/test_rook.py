@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from k8slab import rook, validating
-from k8slab.errors import ImageError, ManifestError, UnknownKind
+from k8slab.errors import ImageError, K8sLabError, ManifestError, UnknownKind
 from k8slab.kube import applying, waiting
 from k8slab.rook import fetching, host, loopdev, operator, progress, spec
 
@@ -172,23 +172,31 @@ def test_the_kits_cluster_names_its_one_device_and_never_uses_all():
 
 
 @pytest.mark.parametrize("change, words", [
-    ({"useAllDevices": True}, "useAllDevices must be false"),
-    ({"useAllDevices": None}, "useAllDevices must be false"),
-    ({"deviceFilter": "^sd."}, "deviceFilter lets Rook pick disks"),
-    ({"useAllNodes": True}, "useAllNodes: false"),
-    ({"nodes": [{"name": "n", "useAllDevices": True}]}, "must list its devices by name"),
+    ({"useAllDevices": True}, "spec.storage.useAllDevices: true lets Rook take every empty disk"),
+    ({"deviceFilter": "^sd."}, "spec.storage.deviceFilter lets Rook pick disks by pattern"),
+    ({"useAllNodes": True}, "spec.storage.useAllNodes: true without named devices"),
+    ({"nodes": [{"name": "n", "useAllDevices": True}]}, r"spec.storage.nodes\[0\] \(n\) sets useAllDevices: true"),
+    ({"nodes": [{"name": "n", "devicePathFilter": "^/dev/disk/by-id/.*"}]}, "sets devicePathFilter"),
+    ({"nodes": [{"name": "n"}]}, "lists no devices by name"),
 ])
 def test_check_safe_refuses_clusters_that_pick_disks_themselves(change, words):
     cluster = rook.cluster_spec("n", "loop0")[0]
     cluster["spec"]["storage"].update(change)
-    cluster["spec"]["storage"] = {k: v for k, v in cluster["spec"]["storage"].items() if v is not None}
     with pytest.raises(ManifestError, match=words):
         rook.check_safe(cluster)
 
 
+def test_rooks_defaults_choose_no_disk():
+    """Without useAllDevices (Rook's default is false) only the named devices are used: safe."""
+    cluster = rook.cluster_spec("n", "loop0")[0]
+    del cluster["spec"]["storage"]["useAllDevices"]
+    rook.check_safe(cluster)
+    assert rook.safety(cluster) == "safe: CephCluster/rook-ceph names every device it may use"
+
+
 def test_rooks_own_test_cluster_example_is_refused(rook_dir):
     example = yaml.safe_load_all((rook_dir / "cluster-test.yaml").read_text())
-    with pytest.raises(ManifestError, match="useAllDevices must be false"):
+    with pytest.raises(ManifestError, match="useAllDevices: true lets Rook take every empty disk"):
         rook.check_safe(next(example))
 
 
@@ -349,10 +357,10 @@ def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, 
 
 
 def test_loop_device_refuses_small_disks_and_odd_data_dirs():
-    with pytest.raises(Exception, match="too small"):
+    with pytest.raises(K8sLabError, match="too small"):
         loopdev.attach("any", size_gb=4)
     for path in ("/", "/var/lib", "/home/learner", "/var/lib/../etc"):
-        with pytest.raises(Exception, match="refusing to delete"):
+        with pytest.raises(K8sLabError, match="refusing to delete"):
             loopdev.remove("any", data_dir=path)
 
 

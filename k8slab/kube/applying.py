@@ -6,8 +6,8 @@ from typing import Mapping
 
 from kubernetes.client.rest import ApiException
 
-from .. import config, manifests
-from ..errors import NotFound
+from .. import config, manifests, preparing, safety
+from ..errors import K8sLabError, NotFound
 from .client import Kube, current, translating
 
 FIELD_MANAGER = "k8slab"
@@ -23,17 +23,41 @@ def apply(
     """Server-side apply every object of `manifest`; returns the objects as the server stored them.
 
     Images named in the override map (settings `images`, or `images=`) are replaced, and said so.
+    Before anything is sent, every object is checked as kubectl checks it, and more: an unsafe
+    CephCluster, or a field the schema refuses, stops the whole manifest with the file's line.
     """
     objs = manifests.load(manifest)
+    safety.check_all(objs)
     for where, old, new in manifests.override_images(objs, config.load().images if images is None else images):
         print(f"image override: {old} -> {new} in {where}")
     kube = kube or current()
+    preparing.prepare(objs, cluster_crds(objs, kube), kube.server_version)
     return [apply_one(obj, namespace, kube, dry_run) for obj in objs]
 
 
+def cluster_crds(objs: list[dict], kube: Kube) -> list[dict]:
+    """The cluster's CRDs for the custom resources in `objs` whose CRD is not among them."""
+    found, seen = [], set()
+    for obj in preparing.without_crd(objs, k8s_version=kube.server_version):
+        try:
+            res = kube.resource(obj["apiVersion"], obj["kind"])
+        except K8sLabError:
+            continue  # not served: apply_one says so in one line
+        name = f"{res.name}.{res.group}"
+        if res.group and name not in seen:
+            seen.add(name)
+            try:
+                found.append(get("CustomResourceDefinition", name, api_version="apiextensions.k8s.io/v1", kube=kube))
+            except K8sLabError:
+                pass  # not readable here: the API server validates it
+    return found
+
+
 def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = False) -> dict:
+    safety.check(obj)  # every writer of objects (rook's too) comes through here
     body = manifests.clean(obj)
     manifests.default_port_protocols(body)
+    preparing.normalise(body, k8s_version=kube.server_version)
     res = kube.resource(body["apiVersion"], body["kind"])
     meta = body.setdefault("metadata", {})
     ns = _namespace_for(res, meta.get("namespace"), namespace)
@@ -131,6 +155,8 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change."""
     kube = kube or current()
     res = kube.resource(api_version, kind)
+    if kind == "CephCluster":  # what the patch would make of it must be safe too
+        safety.check(safety.merged(get(kind, name, namespace, api_version, kube), patch_body))
     with translating(f"patching {kind}/{name}"):
         try:
             return res.patch(

@@ -134,6 +134,11 @@ class Kube:
         """The server's minor version (20 for v1.20.2), for behaviour that changed between releases."""
         return int("".join(ch for ch in self.version().split(".")[1] if ch.isdigit()))
 
+    @functools.cached_property
+    def server_version(self) -> str:
+        """The server's version (v1.20.2), asked once per connection."""
+        return self.version()
+
     def version(self) -> str:
         with translating("reading the server version"):
             return client.VersionApi(self.api).get_code().git_version

@@ -2,7 +2,8 @@
 
 Safety first: Rook turns every empty disk it is allowed to see into an OSD and wipes it. On
 kind the node sees the learner's /dev, so the kit never sets `useAllDevices: true` and names
-its one loop device explicitly; `check_safe` refuses any CephCluster that does otherwise.
+its one loop device explicitly; `check_safe` (`k8slab.safety`, which every write path calls)
+refuses any CephCluster that lets Rook choose disks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ManifestError
+from ..safety import check as safety_check
 
 NAMESPACE = "rook-ceph"
 CLUSTER_NAME = "rook-ceph"
@@ -63,31 +65,13 @@ def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUS
     return [ceph_cluster, mgr_pool]
 
 
-def check_safe(obj: dict) -> None:
-    """Refuse a CephCluster that lets Rook pick disks by itself (it would wipe them)."""
-    if obj.get("kind") != "CephCluster":
-        return
-    storage = (obj.get("spec") or {}).get("storage") or {}
-    name = f"CephCluster/{obj['metadata'].get('name')}"
-    hint = "name each device under storage.nodes[].devices, as rook.cluster_spec() does"
-    if storage.get("useAllDevices") is not False:
-        raise ManifestError(f"{name}: spec.storage.useAllDevices must be false: "
-                            "on kind it lets Rook wipe this machine's disks", hint)
-    for key in ("deviceFilter", "devicePathFilter"):
-        if storage.get(key):
-            raise ManifestError(f"{name}: spec.storage.{key} lets Rook pick disks by pattern; "
-                                "refusing it on a learner's machine", hint)
-    if storage.get("useAllNodes") is not False or not storage.get("nodes"):
-        raise ManifestError(f"{name}: spec.storage must set useAllNodes: false and list its nodes", hint)
-    for node in storage["nodes"]:
-        if node.get("useAllDevices") or node.get("deviceFilter") or node.get("devicePathFilter") or not node.get("devices"):
-            raise ManifestError(f"{name}: node {node.get('name')} must list its devices by name", hint)
+check_safe = safety_check  # the kit's one check, which lab.apply and the %kubectl magics call too
 
 
 def safety(obj: dict) -> str:
     """`check_safe` as a one-line verdict (for showing, not for guarding)."""
     try:
-        check_safe(obj)
+        safety_check(obj)
     except ManifestError as e:
         return f"refused: {e}"
     return f"safe: {obj['kind']}/{obj['metadata'].get('name')} names every device it may use"
