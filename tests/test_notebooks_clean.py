@@ -66,6 +66,29 @@ def test_only_compared_cells_keep_outputs(nb):
             assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {i}: outputs must be cleared"
 
 
+STAND_IN = re.compile(r"image override:|k8slab\.local/")  # the CI machine's local stand-ins for public images
+
+
+def output_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        parts += [v if isinstance(v, str) else str(v) for v in (out.get("data") or {}).values()]
+    return "\n".join(parts)
+
+
+def test_saved_outputs_give_nothing_away(nb):
+    """A learner opening a notebook sees no PASS before doing anything, and no line of the CI machine's
+    stand-in images (a check's PASS is not compared: a failing check raises, and fails the cell in CI)."""
+    path, book = nb
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        text = output_text(cell)
+        assert not re.search(r"\bPASS\b", text), f"{path.name} cell {i}: a saved output says PASS"
+        assert not STAND_IN.search(text), f"{path.name} cell {i}: a saved output shows a CI stand-in image"
+
+
 def test_cookbook_shape(nb):
     path, book = nb
     found = headings(book)
