@@ -136,6 +136,62 @@ def test_a_chapter_that_makes_a_namespace_deletes_it(nb):
         assert re.search(r'lab\.delete\(kind="Namespace", name=NS', code), f"{path.name}: its namespace is never deleted"
 
 
+CLEAN_UP = re.compile(r"^#{1,6} .*(Clean up|Cleaning up|清理)", re.MULTILINE)
+HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
+BUILTINS = set(dir(__import__("builtins")))
+
+
+def is_solution(cell) -> bool:
+    """The hidden reference answers: tagged `solution`, and headed `# Solution · 参考答案`."""
+    return "solution" in cell.metadata.get("tags", []) or cell.source.lstrip().startswith("# Solution")
+
+
+def names_bound(tree) -> set[str]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+def names_used(cell) -> set[str]:
+    """Names a cell reads and does not bind itself; `{expr}` in a magic line counts too."""
+    tree = ast.parse(python_of(cell.source))
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for line in cell.source.splitlines():
+        if line.lstrip().startswith(("%", "!")):
+            for expr in re.findall(r"(?<!{){([^{}]+)}(?!})", line):
+                used |= {n.id for n in ast.walk(ast.parse(expr.strip(), mode="eval")) if isinstance(n, ast.Name)}
+    return used - names_bound(tree)
+
+
+def test_clean_up_needs_nothing_from_the_solutions(nb):
+    """A learner who wrote their own answer (and never opened the solution) can still clean up: the clean-up
+    cells use only names the tutorial cells defined before them, never one first defined by a solution."""
+    path, book = nb
+    first_bound: dict[str, str] = {}  # name -> "tutorial" or "solution", by the first cell that binds it
+    in_clean_up = False
+    found = False
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type == "markdown":
+            if HEADING.search(cell.source):
+                in_clean_up = bool(CLEAN_UP.search(cell.source))
+            continue
+        if in_clean_up:
+            found = True
+            for name in sorted(names_used(cell) - BUILTINS):
+                where = first_bound.get(name)
+                assert where != "solution", f"{path.name} cell {i}: clean-up uses {name!r}, which only a solution defines"
+                assert where == "tutorial", f"{path.name} cell {i}: clean-up uses {name!r}, which no earlier cell defines"
+        for name in names_bound(ast.parse(python_of(cell.source))):
+            first_bound.setdefault(name, "solution" if is_solution(cell) else "tutorial")
+    assert found, f"{path.name}: no clean-up cell under a 'Clean up · 清理' heading"
+
+
 def test_runs_on_python3(nb):
     path, book = nb
     assert book.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
