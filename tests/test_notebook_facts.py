@@ -1,0 +1,136 @@
+"""Every version claim in the notebooks names its source.
+
+A claim is a phrase that ties something to a Kubernetes-style version: "since 1.24", "removed in
+kubectl 1.26", "deprecated in 1.12", "GA in 1.27", "as of v1.33", "Kubernetes 1.24 removed …",
+"(1.19)", and the Chinese forms "自 1.24 起", "从 1.24", "1.24 版本". Each must carry a Markdown link
+(`](http`) in the same unit of text: a paragraph, a list item or a table row of a Markdown cell, or
+the comment line of a code cell. Quoted fenced code (```) is the guide's text or a file, not a claim.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+VERSION = r"v?1\.\d{1,2}(?![\d.]*\d)"  # 1.24, v1.33; not a patch release (v1.20.6) nor 1.36 of busybox:1.36
+TOOL = r"(?:(?:Kubernetes|kubectl|kubeadm|kubelet|kompose)\s+)?"
+CLAIMS = [
+    re.compile(r"\b(?:since|from|as of|until|before|after"
+               r"|(?:removed|deprecated|introduced|added|dropped|frozen|GA|beta|alpha|stable)\s+(?:in|since))\s+"
+               + TOOL + VERSION, re.IGNORECASE),
+    re.compile(r"\bin\s+" + TOOL + VERSION),
+    re.compile(r"\b(?:Kubernetes|kubectl|kubeadm|kubelet|kompose)\s+" + VERSION),
+    re.compile(r"\((?:in\s+)?" + VERSION + r"[,)]"),
+    re.compile(r"(?:自|从|于|在)\s*(?:Kubernetes\s*)?" + VERSION),
+    re.compile(VERSION + r"\s*(?:版本|起|以后|之后|开始|中(?:被)?(?:移除|弃用|废弃|删除))"),
+]
+LINK = "](http"
+
+
+def ids(path):
+    return path.name
+
+
+def markdown_units(text: str) -> list[str]:
+    """Paragraphs, list items and table rows, outside fenced code."""
+    units: list[str] = []
+    current: list[str] = []
+    in_fence = False
+
+    def flush():
+        if current:
+            units.append("\n".join(current))
+            current.clear()
+
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            flush()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        stripped = line.strip()
+        if not stripped:
+            flush()
+        elif stripped.startswith("|") or re.match(r"(?:[*+-]|\d+\.)\s", stripped) or re.match(r"#{1,6} ", stripped):
+            flush()
+            current.append(line)
+            if stripped.startswith("|") or stripped.startswith("#"):
+                flush()
+        else:
+            current.append(line)
+    flush()
+    return units
+
+
+def comment_units(source: str) -> list[str]:
+    """The comments of a code cell (a `#` to the end of the line), one unit per line."""
+    return [line[line.index("#"):] for line in source.splitlines() if "#" in line]
+
+
+def claims_in(unit: str) -> list[str]:
+    """The claims of a unit of text, each once (overlapping matches count as one, the longest)."""
+    flat = " ".join(unit.split())
+    spans = sorted({(m.start(), -m.end()) for pattern in CLAIMS for m in pattern.finditer(flat)})
+    kept, end = [], -1
+    for start, neg_end in spans:
+        if start >= end:
+            kept.append(flat[start:-neg_end])
+            end = -neg_end
+    return kept
+
+
+def all_claims(book) -> list[tuple[int, str, str]]:
+    """(cell index, claim, its unit of text) for every version claim in a notebook."""
+    found = []
+    for i, cell in enumerate(book.cells):
+        units = markdown_units(cell.source) if cell.cell_type == "markdown" else comment_units(cell.source)
+        for unit in units:
+            found += [(i, claim, unit) for claim in claims_in(unit)]
+    return found
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=ids)
+def nb(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_every_version_claim_names_its_source(nb):
+    path, book = nb
+    missing = [(i, claim, unit.strip()[:160]) for i, claim, unit in all_claims(book) if LINK not in unit]
+    assert not missing, f"{path.name}: version claims without a reference (a Markdown link beside them): {missing}"
+
+
+def test_the_claims_are_found():
+    """The finder is not blind: the chapters make dozens of version claims, and it sees them."""
+    count = sum(len(all_claims(nbformat.read(p, as_version=4))) for p in NOTEBOOKS)
+    assert count >= 20, f"only {count} version claims found: is the pattern broken?"
+
+
+@pytest.mark.parametrize("text", [
+    "removed in 1.22", "deprecated since Kubernetes 1.29", "dropped basic auth in 1.19", "since 1.33 the kubelet", "GA in 1.27",
+    "kubectl 1.21 removed the flag", "the klog flags are gone (1.26)", "(1.26, see", "自 1.24 起", "从 1.24 开始", "1.24 版本",
+])
+def test_the_finder_sees_a_claim(text):
+    assert claims_in(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "busybox:1.36", "nginx:1.17.0", "Rook (v1.20.6)", "https://pkgs.k8s.io/core:/stable:/v1.32/deb/",
+    "kubeadm.k8s.io/v1beta1", "python 3.10",
+])
+def test_the_finder_leaves_other_numbers_alone(text):
+    assert not claims_in(text), text
+
+
+def test_a_claim_without_its_link_fails():
+    unit = "The flag was removed in 1.22 ([kubernetes#90368](https://github.com/kubernetes/kubernetes/pull/90368))."
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(unit)])
+    assert all(LINK in u for _, _, u in all_claims(book))
+    book.cells[0].source = "The flag was removed in 1.22."
+    assert [c for _, c, u in all_claims(book) if LINK not in u] == ["removed in 1.22"]
