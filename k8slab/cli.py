@@ -115,13 +115,16 @@ def _notebooks_dir(given: str | None) -> Path:
 @name_option
 @click.option("--notebooks", default=None, help="Folder of notebooks (default: the checkout's notebooks/).")
 @click.option("--port", default=8888, show_default=True)
-def lab(provider, cluster_name, notebooks, port):
+@click.option("--no-browser", is_flag=True, help="Print JupyterLab's address instead of opening a browser (WSL, a remote machine).")
+def lab(provider, cluster_name, notebooks, port, no_browser):
     """Bring the cluster up, then open JupyterLab on the notebooks (its terminals' kubectl talks to that cluster)."""
     folder = _notebooks_dir(notebooks)
     c = cluster.up(provider, progress=_echo, cluster_name=cluster_name)
     _echo(f"cluster {c.name} ready; starting JupyterLab on {folder}")
     env = dict(os.environ, K8SLAB_PROVIDER=c.provider.name, K8SLAB_CLUSTER=c.name, KUBECONFIG=str(c.kubeconfig))
     args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}", f"--port={port}"]
+    if no_browser:
+        args.append("--no-browser")
     if getattr(os, "geteuid", lambda: -1)() == 0:
         _echo("warning: running as root, so JupyterLab gets --allow-root; a normal user account is safer")
         args.append("--allow-root")

@@ -155,3 +155,77 @@ def test_pod_table_in_jupyterlab_shows_running_pods_and_a_scale(jupyterlab, kube
             raise
         finally:
             browser.close()
+
+
+@pytest.fixture
+def k8slab_lab(tmp_path):
+    """`k8slab lab` for real, as a learner starts it: the kit's cluster (reused), then JupyterLab."""
+    if not Path(CHROMIUM).exists():
+        require(f"Chromium at {CHROMIUM}", "`apt-get install chromium`")
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import k8slab as lab\ncluster = lab.up()\n!kubectl get nodes -o name")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, root / "first.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    env.pop("KUBECONFIG", None)  # `k8slab lab` must give JupyterLab the kit's own
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "k8slab-lab.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "k8slab.cli", "lab", "--notebooks", str(root), "--port", str(port),
+                               "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready = threading.Event()
+
+    def watch_log():
+        for line in server.stdout:
+            log.write(line)
+            log.flush()
+            if f":{port}/lab" in line:
+                ready.set()
+
+    threading.Thread(target=watch_log, daemon=True).start()
+    base = f"http://localhost:{port}"
+    try:
+        assert ready.wait(180), f"k8slab lab did not start JupyterLab; see {ARTIFACTS / 'k8slab-lab.log'}"
+        yield base, token
+    finally:
+        try:
+            urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown", method="POST",
+                                                          headers={"Authorization": f"token {token}"}), timeout=10)
+        except OSError:
+            pass
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        log.close()
+
+
+def test_k8slab_lab_opens_a_notebook_whose_cell_reaches_the_cluster(k8slab_lab, kube):
+    """The README's main command: JupyterLab comes up, a notebook opens, a cell talks to the lab cluster."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = k8slab_lab
+    nodes = [n["metadata"]["name"] for n in applying.list_objects("Node", kube=kube)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{base}/lab/tree/first.ipynb?token={token}")
+            expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90_000)
+            page.get_by_text("Run", exact=True).first.click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            output = page.locator(".jp-OutputArea-output")
+            for node in nodes:
+                expect(output.last).to_contain_text(f"node/{node}", timeout=90_000)
+            expect(output.first).to_contain_text("reusing the")
+            page.screenshot(path=str(ARTIFACTS / "k8slab-lab.png"), full_page=True)
+        except BaseException:
+            page.screenshot(path=str(ARTIFACTS / "k8slab-lab-failed.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

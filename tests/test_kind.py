@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
+import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -47,9 +49,18 @@ def _node_container_id() -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.read().decode()
+def _get(url: str, within: float = 30) -> str:
+    """GET a NodePort on this machine; kube-proxy may program a new Service a moment after the
+    pod is Ready, and nothing in the API says when, so connection errors are retried for a while."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return r.read().decode()
+        except (ConnectionError, urllib.error.URLError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def test_up_reuses_the_cluster(kind_cluster):

@@ -47,14 +47,16 @@ def run(args: list[str], what: str, timeout: float | None = 600, **kw) -> subpro
 
 
 def stream(args: list[str], progress: Progress, **kw) -> tuple[int, str]:
-    """Run a long tool call, handing each output line to `progress`; its exit code and last line."""
-    last = ""
+    """Run a long tool call, handing each output line to `progress`; its exit code and the line that
+    says most: the first `ERROR:` line (kind's), else the last (a stack trace may follow an error)."""
+    summary = ""
     with subprocess.Popen([tool(args[0]), *args[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           **kw) as proc:
         for line in filter(None, (raw.strip() for raw in proc.stdout)):
             progress(line)
-            last = line
-    return proc.returncode, last
+            if not summary.startswith("ERROR:"):
+                summary = line
+    return proc.returncode, summary
 
 
 @dataclass

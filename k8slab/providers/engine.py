@@ -39,3 +39,10 @@ def archive_load() -> bool:
         return True
     store = run(["docker", "info", "-f", "{{.DriverStatus}}"], "asking Docker which image store it uses").stdout
     return "io.containerd.snapshotter" in store
+
+
+def remove_network_if_unused(network: str = "kind") -> None:
+    """kind leaves its network behind; remove it once no container uses it (another kind cluster may)."""
+    found = run([name(), "network", "ls", "-q", "--filter", f"name=^{network}$"], "listing networks").stdout.strip()
+    if found and not run([name(), "ps", "-aq", "--filter", f"network={network}"], "listing containers").stdout.strip():
+        run([name(), "network", "rm", network], f"removing the {network} network")

@@ -44,6 +44,7 @@ class KindProvider(Provider):
 
     def delete(self) -> None:
         self._kind("delete", "cluster", "--name", self.cluster_name, what="deleting the kind cluster")
+        engine.remove_network_if_unused()
 
     def write_kubeconfig(self, path: Path) -> None:
         path.write_text(self._kind("get", "kubeconfig", "--name", self.cluster_name, what="reading kind's kubeconfig"))
