@@ -12,7 +12,10 @@ LABEL = "io.x-k8s.kind.cluster"  # kind labels each node container with its clus
 
 
 def name() -> str:
-    """`podman` on a Podman-only host, else `docker` (whose absence `tool()` reports with a hint)."""
+    """`podman` where kind is told to use it (KIND_EXPERIMENTAL_PROVIDER=podman) or on a Podman-only
+    host, else `docker` (whose absence `tool()` reports with a hint)."""
+    if os.environ.get("KIND_EXPERIMENTAL_PROVIDER") == "podman":
+        return "podman"
     return "podman" if not shutil.which("docker") and shutil.which("podman") else "docker"
 
 
