@@ -8,6 +8,7 @@ Screenshots go to tests/artifacts/ (gitignored) for a person to look at.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -65,6 +66,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serving(args: list[str], env: dict, base: str, token: str, log_name: str, within: float):
+    """Run a JupyterLab server command until its log names its address; shut it down (kernels too) after."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / log_name).open("w")
+    server = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready = threading.Event()
+    port = base.rsplit(":", 1)[1]
+
+    def watch_log():
+        for line in server.stdout:
+            log.write(line)
+            log.flush()
+            if f":{port}/" in line:
+                ready.set()
+
+    threading.Thread(target=watch_log, daemon=True).start()
+    try:
+        assert ready.wait(within), f"JupyterLab did not start; see {ARTIFACTS / log_name}"
+        yield
+    finally:
+        try:
+            urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown", method="POST",
+                                                          headers={"Authorization": f"token {token}"}), timeout=10)
+        except OSError:
+            pass
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        log.close()
+
+
 @pytest.fixture
 def jupyterlab(tmp_path, kubeconfig, namespace):
     """A JupyterLab server of the test's own: (base URL, token); stopped (kernels too) afterwards."""
@@ -86,36 +121,10 @@ def jupyterlab(tmp_path, kubeconfig, namespace):
     args = [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--allow-root", "--no-browser",
             "--ServerApp.open_browser=False", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
             "--ServerApp.port_retries=0"]
-    ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "podtable-failed.png").unlink(missing_ok=True)
-    log = (ARTIFACTS / "jupyterlab.log").open("w")
-    server = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.PIPE, text=True)
-    ready = threading.Event()
-
-    def watch_log():
-        for line in server.stderr:
-            log.write(line)
-            log.flush()
-            if f"127.0.0.1:{port}/" in line:
-                ready.set()
-
-    threading.Thread(target=watch_log, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
-    try:
-        assert ready.wait(90), f"JupyterLab did not start; see {ARTIFACTS / 'jupyterlab.log'}"
+    with serving(args, env, base, token, "jupyterlab.log", within=90):
         yield base, token
-    finally:
-        try:  # shuts down the kernels, then the server
-            urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown", method="POST",
-                                                          headers={"Authorization": f"token {token}"}), timeout=10)
-        except OSError:
-            pass
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-        log.close()
 
 
 def test_pod_table_in_jupyterlab_shows_running_pods_and_a_scale(jupyterlab, kube, namespace):
@@ -172,36 +181,10 @@ def k8slab_lab(tmp_path):
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
     env.pop("KUBECONFIG", None)  # `k8slab lab` must give JupyterLab the kit's own
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "k8slab-lab.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "k8slab.cli", "lab", "--notebooks", str(root), "--port", str(port),
-                               "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ready = threading.Event()
-
-    def watch_log():
-        for line in server.stdout:
-            log.write(line)
-            log.flush()
-            if f":{port}/lab" in line:
-                ready.set()
-
-    threading.Thread(target=watch_log, daemon=True).start()
+    args = [sys.executable, "-m", "k8slab.cli", "lab", "--notebooks", str(root), "--port", str(port), "--no-browser"]
     base = f"http://localhost:{port}"
-    try:
-        assert ready.wait(180), f"k8slab lab did not start JupyterLab; see {ARTIFACTS / 'k8slab-lab.log'}"
+    with serving(args, env, base, token, "k8slab-lab.log", within=180):  # first the cluster, then JupyterLab
         yield base, token
-    finally:
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{base}/api/shutdown", method="POST",
-                                                          headers={"Authorization": f"token {token}"}), timeout=10)
-        except OSError:
-            pass
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
-        log.close()
 
 
 def test_k8slab_lab_opens_a_notebook_whose_cell_reaches_the_cluster(k8slab_lab, kube):

@@ -13,6 +13,8 @@ from k8slab import manifests, preparing, quantities, validating
 from k8slab.errors import ManifestError
 from k8slab.kube import applying
 
+from .test_validating import _crd
+
 QUOTA_AND_POD = """\
 apiVersion: v1
 kind: ResourceQuota
@@ -80,15 +82,6 @@ def test_a_schema_of_its_own_with_refs():
     changed = quantities.normalise(obj, {"properties": {"spec": {"$ref": "#/$defs/Spec"}}}, lambda ref: defs[ref.split("/")[-1]])
     assert obj == {"spec": {"size": "3", "sizes": ["1", "2", True], "named": {"a": "1.5"}, "count": 2, "other": 1}}
     assert changed == [("spec", "named", "a"), ("spec", "size"), ("spec", "sizes", 0)]
-
-
-def _crd(props: dict) -> dict:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "things.example.com"},
-        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Thing", "plural": "things"},
-                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                     "type": "object", "properties": {"spec": {"type": "object", "properties": props}}}}}]},
-    }
 
 
 QUANTITY_IN_A_CRD = {"anyOf": [{"type": "integer"}, {"type": "string"}], "x-kubernetes-int-or-string": True,
