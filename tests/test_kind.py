@@ -74,6 +74,19 @@ def test_up_reuses_the_cluster(kind_cluster):
     assert again.kube.version().startswith("v1.")
 
 
+def test_a_stopped_node_is_started_again(kind_cluster):
+    """After a restart of Docker or of the laptop the node container is stopped: `up` starts it and waits."""
+    node = f"{NAME}-control-plane"
+    subprocess.run(["docker", "stop", node], check=True, capture_output=True)
+    lines = []
+    again = cluster.up("kind", cluster_name=NAME, progress=lines.append)
+    assert lines[:2] == [f"reusing the kind cluster {NAME!r}",
+                         f"the kind node {node} is stopped (Docker or this machine restarted): starting it"]
+    assert subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", node],
+                          capture_output=True, text=True).stdout.strip() == "true"
+    assert again.kube.readyz().strip() == "ok"
+
+
 def test_the_node_has_the_kits_port_mappings_and_shared_folder(kind_cluster):
     inspect = subprocess.run(["docker", "inspect", "-f", "{{json .HostConfig.PortBindings}} {{json .Mounts}}",
                               f"{NAME}-control-plane"], capture_output=True, text=True, check=True).stdout

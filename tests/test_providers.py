@@ -82,7 +82,6 @@ def kind_provider(kit_home) -> KindProvider:
 
 def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monkeypatch):
     standins.tools("docker", "kind").reply({
-        "kind get clusters": (0, "k8slab"),
         "docker ps": (0, "k8slab-control-plane\texited\t"),
         "kind get kubeconfig": (0, KUBECONFIG),
     })
@@ -91,15 +90,44 @@ def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monk
     monkeypatch.setattr(type(p), "ready", lambda self, kube, timeout, patient=False: waited.append(patient))
     progress = []
     p.up(progress.append)
+    ps = ["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=k8slab", "--format", "{{.Names}}\t{{.State}}\t{{.Ports}}"]
     assert standins.calls() == [
-        ["kind", "get", "clusters"],
-        ["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=k8slab", "--format", "{{.Names}}\t{{.State}}\t{{.Ports}}"],
+        ps,  # is there such a cluster (what `kind get clusters` lists)
+        ps,  # is its node running
         ["docker", "start", "k8slab-control-plane"],
         ["kind", "get", "kubeconfig", "--name", "k8slab"],
     ]
     assert progress == ["reusing the kind cluster 'k8slab'",
                         "the kind node k8slab-control-plane is stopped (Docker or this machine restarted): starting it"]
     assert waited == [True], "a woken node is waited for, not failed at the first refused connection"
+
+
+def test_reuse_keeps_the_kubeconfig_until_it_no_longer_fits(standins, kit_home, monkeypatch):
+    """`kind get kubeconfig` execs into the node (0.2 s): a reused, running cluster keeps the kit's file,
+    unless that file fails (the cluster was made anew with kind itself, with a new CA)."""
+    from k8slab.errors import ClusterUnreachable
+
+    standins.tools("docker", "kind").reply({"docker ps": (0, "k8slab-control-plane\trunning\t"),
+                                            "kind get kubeconfig": (0, KUBECONFIG)})
+    p = kind_provider(kit_home)
+    failures = []
+    monkeypatch.setattr(type(p), "ready", lambda self, kube, timeout, patient=False: failures and failures.pop())
+    p.up(lambda _: None)
+    p.up(lambda _: None)
+
+    def gets():
+        return sum(call[:2] == ["kind", "get"] for call in standins.calls())
+
+    assert gets() == 1, "written once, then kept"
+
+    def stale(self, kube, timeout, patient=False):
+        if not failures:
+            failures.append(1)
+            raise ClusterUnreachable("the API server does not answer")
+
+    monkeypatch.setattr(type(p), "ready", stale)
+    p.up(lambda _: None)
+    assert gets() == 2, "a kept kubeconfig that fails is written anew"
 
 
 def test_a_running_kind_node_is_left_alone(standins, kit_home):
@@ -149,7 +177,7 @@ def test_dockers_containerd_image_store_loads_through_an_archive(standins, kit_h
 
 
 def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home):
-    standins.tools("podman", "kind").reply({"kind get clusters": (0, "k8slab"), "podman ps": (0, "k8slab-control-plane\texited\t")})
+    standins.tools("podman", "kind").reply({"podman ps": (0, "k8slab-control-plane\texited\t")})
     p = kind_provider(kit_home)
     assert p.exists() and p.wake(lambda _: None)
     p.load_image("hello:v1")
@@ -158,7 +186,7 @@ def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home)
     save, load = calls[3:]
     assert save[:3] == ["podman", "save", "-o"] and load[:3] == ["kind", "load", "image-archive"] and load[3] == save[3]
     kind_calls = [prov for call, prov in zip(calls, standins.providers()) if call[0] == "kind"]
-    assert kind_calls == ["podman", "podman"], "kind drives Podman only with KIND_EXPERIMENTAL_PROVIDER=podman"
+    assert kind_calls == ["podman"], "kind drives Podman only with KIND_EXPERIMENTAL_PROVIDER=podman"
 
 
 def test_a_failing_archive_load_is_one_line(standins, kit_home):

@@ -111,6 +111,10 @@ class Provider:
         """Where a folder of this machine appears on the nodes (for hostPath volumes)."""
         return str(host_path)
 
+    # Whether the kubeconfig written last time still fits a reused cluster: only where it follows from
+    # the cluster's name alone (kind), not from a setting the learner may have changed since.
+    keeps_kubeconfig = False
+
     # -- what every provider shares --------------------------------------------------
     @property
     def kubeconfig_path(self) -> Path:
@@ -149,15 +153,24 @@ class Provider:
 
     def up(self, progress: Progress = print, timeout: float = 300) -> Cluster:
         woke = False
-        if self.exists():
+        reused = self.exists()
+        if reused:
             progress(f"reusing the {self.name} cluster {self.cluster_name!r}")
             woke = self.wake(progress)
         else:
             progress(f"creating the {self.name} cluster {self.cluster_name!r} (a few minutes the first time)")
             self.create(progress)
-        path = self.kubeconfig()
+        kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
+        path = self.kubeconfig_path if kept else self.kubeconfig()
         kube = kubeclient.use(path)
-        self.ready(kube, timeout, patient=woke)
+        try:
+            self.ready(kube, timeout, patient=woke)
+        except K8sLabError:
+            if not kept:
+                raise
+            path = self.kubeconfig()  # the kept one no longer fits: the cluster was made anew outside the kit
+            kube = kubeclient.use(path)
+            self.ready(kube, timeout)
         return Cluster(self, path, kube)
 
     def down(self, progress: Progress = print) -> bool:

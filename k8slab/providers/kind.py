@@ -13,12 +13,13 @@ from .base import Progress, Provider, run, stream
 class KindProvider(Provider):
     name = "kind"
     extra_mounts: list[dict] = []
+    keeps_kubeconfig = True
 
     def _kind(self, *args: str, what: str) -> str:
         return run(["kind", *args], what, env=engine.kind_env()).stdout
 
     def exists(self) -> bool:
-        return self.cluster_name in self._kind("get", "clusters", what="listing kind clusters").split()
+        return bool(engine.kind_nodes(self.cluster_name))  # what `kind get clusters` lists, in one call
 
     def wake(self, progress: Progress) -> bool:
         stopped = [node for node, state, _ in engine.kind_nodes(self.cluster_name) if state != "running"]

@@ -5,7 +5,7 @@
 Needs kind, Docker, the kit's kind cluster (`k8slab up`) and a cached node image (K8SLAB_NODE_IMAGE
 offline). Each figure is a ratio against a bare run of the same work in the same run:
 1. create with the node image cached: `cluster.up()` of a new cluster vs a bare `kind create cluster`
-   from the same config (the second cluster maps other ports: the kit's own holds 30080-30082);
+   from the same config (each maps ports of its own: the kit's cluster holds 30080-30082);
 2. `up` on the existing cluster vs a bare `kind get clusters` plus one readyz (`kubectl get --raw`),
    in process and as the `k8slab up` command;
 3. `load_image` vs a bare `kind load docker-image`, each of a new image (so kind cannot skip it).
@@ -42,11 +42,12 @@ def report(what: str, kit: float, bare: float, bare_what: str) -> None:
 
 
 def bench_create() -> None:
-    kindconfig.NODE_PORTS = (31080, 31081, 31082)
     settings = config.load()
     names = [f"bench-{uuid.uuid4().hex[:6]}", f"bench-{uuid.uuid4().hex[:6]}"]
     config_file = settings.home / "bench.kind.yaml"
+    kindconfig.NODE_PORTS = (32080, 32081, 32082)  # the same config the kit writes, on ports of its own
     config_file.write_text(kindconfig.dump(kindconfig.kind_config(names[1], settings.home / "shared", settings.node_image)))
+    kindconfig.NODE_PORTS = (31080, 31081, 31082)
     try:
         kit = timed(lambda: cluster.up("kind", cluster_name=names[0], progress=lambda _: None))
         bare = timed(lambda: run("kind", "create", "cluster", "--name", names[1], "--config", str(config_file),
