@@ -144,7 +144,7 @@ def run_checks(settings: config.Settings | None = None) -> list[Check]:
     mem = _memory_gb()
     checks.append(Check("memory", mem >= MIN_MEMORY_GB, f"{mem:.1f} GiB available",
                         f"a cluster wants at least {MIN_MEMORY_GB} GiB free: close other programs"))
-    home = settings.home if settings.home.exists() else Path.home()
+    home = next(p for p in (settings.home, *settings.home.parents) if p.exists())
     disk = shutil.disk_usage(home).free / 2**30
     checks.append(Check("disk", disk >= MIN_DISK_GB, f"{disk:.1f} GiB free at {home}",
                         f"node images and clusters want at least {MIN_DISK_GB} GiB free"))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -125,3 +127,23 @@ def rook_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dashboard_dir(tmp_path_factory) -> Path:
     return pinned("dashboard", tmp_path_factory.mktemp("pinned"))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The Docker engine (through the images module), or the reason there is none."""
+    from k8slab import images
+    from k8slab.errors import DockerUnavailable
+
+    try:
+        return images.client()
+    except DockerUnavailable as e:
+        require("Docker engine", str(e))
+
+
+@pytest.fixture(scope="session")
+def bases(engine):
+    """The local stand-ins for the guide's public images (idempotent; seconds once cached)."""
+    if not shutil.which("debootstrap"):
+        require("debootstrap", "the stand-in images are Debian root filesystems: `apt-get install debootstrap`")
+    subprocess.run(["bash", str(REPO / "tests" / "images" / "build-base-images")], check=True, timeout=1500)

@@ -43,22 +43,6 @@ def one_line(err: Exception) -> str:
 
 # -- fixtures ---------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def engine():
-    try:
-        return images.client()
-    except DockerUnavailable as e:
-        require("Docker engine", str(e))
-
-
-@pytest.fixture(scope="session")
-def bases(engine):
-    """The local stand-ins for the guide's public images (idempotent; seconds once cached)."""
-    if not shutil.which("debootstrap"):
-        require("debootstrap", "the stand-in images are Debian root filesystems: `apt-get install debootstrap`")
-    subprocess.run(["bash", str(REPO / "tests" / "images" / "build-base-images")], check=True, timeout=1500)
-
-
 @pytest.fixture
 def tag(engine):
     """A unique repository name; every image of it (any tag) and its containers are removed after."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from k8slab import cluster, config, manifests
+from k8slab.errors import K8sLabError
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
@@ -31,7 +32,11 @@ NAME = "k8slab"
 def kind_cluster():
     if not shutil.which("kind"):
         require("kind", "install kind (conda: kubernetes-kind)")
-    if not cluster.provider("kind", cluster_name=NAME).exists():
+    try:
+        there = cluster.provider("kind", cluster_name=NAME).exists()
+    except K8sLabError as e:  # no Docker, or it does not answer
+        require("container engine", str(e))
+    if not there:
         require(f"kind cluster {NAME!r}", "run `k8slab up`")
     return cluster.up("kind", cluster_name=NAME, progress=lambda _: None)
 

@@ -33,10 +33,11 @@ def on_podman(monkeypatch, kit_home):
     for tool in ("podman", "kind"):
         if not shutil.which(tool):
             require(tool, "apt-get install podman; kind from conda's kubernetes-kind")
-    image = config.load().node_image
+    version = subprocess.run(["kind", "version"], capture_output=True, text=True).stdout.split()
+    image = config.load().node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
     for needed in filter(None, (image, BUSYBOX)):
-        if podman("image", "exists", needed).returncode:
-            require(f"image {needed} in Podman", f"`docker save {needed} | podman load`")
+        if podman("image", "exists", needed).returncode and podman("pull", needed).returncode:
+            require(f"image {needed} in Podman", f"`podman pull {needed}`, or `docker save {needed} | podman load`")
     monkeypatch.setenv("KIND_EXPERIMENTAL_PROVIDER", "podman")
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
     monkeypatch.setattr(cluster, "_cluster", cluster._cluster)  # the kit's current cluster, back after the test

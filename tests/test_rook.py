@@ -300,7 +300,7 @@ def test_this_machine_without_rbd_gets_the_one_line_refusal(tmp_path):
 # -- the loop device, in a real privileged container standing in for the kind node --------
 
 @pytest.fixture
-def standin_node():
+def standin_node(bases):
     """Stand-in kind node: a container of the test image k8slab.local/node:18 (util-linux inside) with
     the host's /dev, as kind's node has with rook.kind_mounts(). kind's node is privileged; this
     sandbox refuses --privileged, so the stand-in gets what losetup needs: CAP_SYS_ADMIN and the
