@@ -40,7 +40,7 @@ def test_doctor_without_kind_says_how_to_get_it(tmp_path, kit_home):
 
 
 @pytest.mark.docker
-def test_doctor_json_with_everything_present(tmp_path, kit_home):
+def test_doctor_json_with_everything_present(engine, tmp_path, kit_home):
     path = tools_dir(tmp_path, "kind", "kubectl", "python3")
     done = k8slab("doctor", "--json", path=path, env={"K8SLAB_PROVIDER": "kind"})
     checks = {c["name"]: c for c in json.loads(done.stdout)}
