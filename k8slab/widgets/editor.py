@@ -21,6 +21,10 @@ from .base import LiveWidget, esc
 _VOLATILE = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
 
 
+def _version(obj: dict) -> str | None:
+    return obj.get("metadata", {}).get("resourceVersion")
+
+
 def _comparable(obj: dict | None) -> list[str]:
     if obj is None:
         return []
@@ -93,12 +97,7 @@ class ManifestEditor(LiveWidget):
         def compare():
             lines, changed = [], []
             for obj in self._objects():
-                meta = obj.get("metadata") or {}
-                try:
-                    live = get(obj["kind"], meta.get("name"), meta.get("namespace") or self.namespace, obj["apiVersion"], kube=self._kube)
-                except NotFound:
-                    live = None
-                after = apply_one(obj, self.namespace, self._kube, dry_run=True)
+                live, after = self._live_and_after(obj)
                 name = manifests.describe(after)
                 delta = list(difflib.unified_diff(_comparable(live), _comparable(after), f"{name} (live)" if live else "(absent)",
                                                   f"{name} (after apply)", lineterm="", n=2))
@@ -108,6 +107,21 @@ class ManifestEditor(LiveWidget):
             self._diff = lines
             return "would change: " + ", ".join(changed) if changed else "no changes: the cluster already has this"
         return self._run("diff", compare)
+
+    def _live_and_after(self, obj: dict) -> tuple[dict | None, dict]:
+        """The live object and the dry-run result, both of the same version of it: a controller may
+        write to it between the two reads (a new Deployment gets its revision annotation), so read
+        again until the dry run was made on the object as read (a few times at most)."""
+        meta = obj.get("metadata") or {}
+        for _ in range(3):
+            try:
+                live = get(obj["kind"], meta.get("name"), meta.get("namespace") or self.namespace, obj["apiVersion"], kube=self._kube)
+            except NotFound:
+                live = None
+            after = apply_one(obj, self.namespace, self._kube, dry_run=True)
+            if live is None or _version(live) == _version(after):
+                break
+        return live, after
 
     def apply(self) -> str:
         """Apply the objects for real (server-side apply)."""
