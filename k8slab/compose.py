@@ -7,6 +7,7 @@ one Deployment per service, and a Service for each service that publishes ports.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -18,7 +19,9 @@ from .errors import ManifestError, ToolMissing
 from .providers.base import INSTALL_HINTS, run
 
 LABEL = "io.kompose.service"
-SUPPORTED = {"image", "ports", "environment", "command", "restart"}
+SUPPORTED = {"image", "ports", "environment", "command", "restart", "stop_grace_period"}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|m|s)")
+_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6}
 
 
 def _read(source: str | Path) -> dict:
@@ -39,6 +42,16 @@ def _port(spec) -> tuple[int, int]:
     parts = text.split(":")
     published = int(parts[-2]) if len(parts) > 1 else int(parts[-1])
     return published, int(target or parts[-1])
+
+
+def _grace(name: str, value) -> int:
+    """Compose's `stop_grace_period` ("2s", "1m30s") in whole seconds, as kompose maps it to
+    terminationGracePeriodSeconds."""
+    text = str(value).strip()
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ManifestError(f"compose service {name!r}: stop_grace_period {value!r} is not a duration", "write it like 2s or 1m30s")
+    return int(sum(float(n) * _SECONDS[u] for n, u in parts))
 
 
 def _env(env) -> list[dict]:
@@ -62,10 +75,13 @@ def _service_objects(name: str, svc: dict) -> list[dict]:
     if svc.get("command"):
         cmd = svc["command"]
         container["args"] = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
+    pod = {"containers": [container]}
+    if "stop_grace_period" in svc:
+        pod["terminationGracePeriodSeconds"] = _grace(name, svc["stop_grace_period"])
     objs = [{
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels()},
         "spec": {"replicas": 1, "selector": {"matchLabels": labels()},
-                 "template": {"metadata": {"labels": labels()}, "spec": {"containers": [container]}}},
+                 "template": {"metadata": {"labels": labels()}, "spec": pod}},
     }]
     if ports:
         objs.append({

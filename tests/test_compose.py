@@ -17,6 +17,7 @@ services:
     image: busybox:1.36
     command: sh -c "while true; do date; sleep 10; done"
     environment: ["TZ=UTC"]
+    stop_grace_period: 1m30s
 """
 
 
@@ -30,6 +31,8 @@ def test_each_service_becomes_a_deployment_and_published_ports_a_service(capsys)
     assert svc["spec"]["ports"][0] == {"name": "8080", "port": 8080, "targetPort": 80, "protocol": "TCP"}
     assert svc["spec"]["selector"] == web["spec"]["selector"]["matchLabels"] == {"io.kompose.service": "web"}
     assert clock["spec"]["template"]["spec"]["containers"][0]["args"] == ["sh", "-c", "while true; do date; sleep 10; done"]
+    assert clock["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 90  # kompose's mapping of stop_grace_period
+    assert "terminationGracePeriodSeconds" not in web["spec"]["template"]["spec"]
     assert "__source__" not in web
     assert "'web': volumes not translated" in capsys.readouterr().out
     text = repr(objs)
@@ -43,6 +46,8 @@ def test_bad_compose_files_are_one_line_errors(tmp_path):
         compose.translate("services:\n  app:\n    build: .\n")
     with pytest.raises(ManifestError, match="not valid YAML"):
         compose.translate("services: [\n")
+    with pytest.raises(ManifestError, match=r"stop_grace_period '2 seconds' is not a duration.*like 2s or 1m30s"):
+        compose.translate("services:\n  app:\n    image: busybox:1.36\n    stop_grace_period: 2 seconds\n")
 
 
 def test_without_kompose_the_kit_translates_and_says_so(monkeypatch, tmp_path, capsys):

@@ -100,6 +100,15 @@ def test_the_node_has_the_kits_port_mappings_and_shared_folder(kind_cluster):
     assert f'"Destination":"{kindconfig.SHARED_IN_NODE}"' in inspect
 
 
+def test_the_guides_quick_node_timeout_has_a_heartbeat_to_match(kind_cluster):
+    """node-monitor-grace-period 10 s (the guide's) needs several heartbeats in it: the kubelet
+    renews its Lease every quarter of its duration, so a 10 s Lease beats every 2.5 s."""
+    lease = applying.get("Lease", f"{NAME}-control-plane", "kube-node-lease", "coordination.k8s.io/v1", kube=kind_cluster.kube)
+    assert lease["spec"]["leaseDurationSeconds"] == 10
+    flags = applying.get("Pod", f"kube-controller-manager-{NAME}-control-plane", "kube-system", kube=kind_cluster.kube)
+    assert "--node-monitor-grace-period=10s" in flags["spec"]["containers"][0]["command"]
+
+
 HELLO = """
 apiVersion: v1
 kind: Pod

@@ -32,6 +32,14 @@ apiServer:
     runtime-config: "api/all=true"
 """
 
+# The guide's 10 s grace period with the kubelet's default heartbeat (its node Lease renewed every
+# quarter of nodeLeaseDurationSeconds, 40 s: every 10 s) gives one heartbeat per period, and a node
+# that is merely busy for a moment turns NotReady. A 10 s lease means a heartbeat every 2.5 s.
+KUBELET_PATCH = """\
+kind: KubeletConfiguration
+nodeLeaseDurationSeconds: 10
+"""
+
 
 def node_image(kind_version: str) -> str | None:
     """The pinned node image for a kind release such as `v0.26.0`; None lets kind pick its default."""
@@ -54,7 +62,7 @@ def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mou
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": name,
         "nodes": [node],
-        "kubeadmConfigPatches": [GUIDE_KUBEADM_PATCH],
+        "kubeadmConfigPatches": [GUIDE_KUBEADM_PATCH, KUBELET_PATCH],
     }
 
 
