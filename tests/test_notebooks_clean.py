@@ -225,6 +225,12 @@ def test_control_plane_is_kongzhi_pingmian(nb):
                     f"{path.name} cell {i}: 控制面板 without its correction to 控制平面: {line.strip()[:80]}"
 
 
+def test_the_kits_own_words_say_kongzhi_pingmian_too():
+    """What the kit prints and draws (the cluster map, describe()) uses the corrected word."""
+    package = Path(__file__).resolve().parent.parent / "k8slab"
+    assert [str(p.relative_to(package)) for p in package.rglob("*.py") if "控制面板" in p.read_text(encoding="utf-8")] == []
+
+
 @pytest.mark.parametrize("chapter", sorted(GUIDE_HEADINGS))
 def test_every_heading_of_the_guide_appears(chapter):
     path = next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-"))

@@ -215,7 +215,7 @@ def test_cluster_map_shows_the_node_and_components_healthy(kube):
         assert parts["container-runtime"]["healthy"] is True and "://" in parts["container-runtime"]["version"]
         assert parts["kube-proxy"]["healthy"] is not False
     text = architecture.describe(arch)
-    assert "Control plane (控制面板):" in text and f"Node {arch['nodes'][0]['name']}" in text
+    assert "Control plane (控制平面):" in text and f"Node {arch['nodes'][0]['name']}" in text
 
     with ClusterMap(refresh=60, kube=kube) as cmap:
         cmap.wait_for(lambda m: m.architecture is not None and "Control plane" in m._view.value, 30)

@@ -183,7 +183,7 @@ def _mark(healthy: bool | None) -> str:
 
 def describe(arch: dict) -> str:
     """The picture as text (the Introduction notebook prints it): no addresses, ages or hashes."""
-    lines = [f"Kubernetes {arch['version']}".rstrip(), "Control plane (控制面板):"]
+    lines = [f"Kubernetes {arch['version']}".rstrip(), "Control plane (控制平面):"]
     for c in arch["control_plane"]:
         lines.append(f"  {c['title']:<20} {_mark(c['healthy']):<8} ({c['source']}: {c['detail']})")
     for n in arch["nodes"]:

@@ -36,7 +36,7 @@ def render(arch: dict) -> str:
         if arch["addons"] else "")
     return (f'<div><b>Cluster</b> {esc(arch["version"])} <span style="font-size:11px">{_legend()}</span></div>'
             f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
-            f'<div style="{BOX}"><b>Control plane</b> <span style="font-size:11px">控制面板</span>{plane}</div>'
+            f'<div style="{BOX}"><b>Control plane</b> <span style="font-size:11px">控制平面</span>{plane}</div>'
             f'<div style="display:flex;flex-wrap:wrap">{nodes or "<i>no nodes</i>"}</div></div>{addons}')
 
 
