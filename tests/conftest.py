@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from k8slab.errors import K8sLabError
-from k8slab.kube import applying, client
+from k8slab.kube import applying, client, waiting
 from k8slab.rook import fetching
 
 from .needs import CLUSTER_HOW, cluster_kubeconfig, require
@@ -49,11 +49,17 @@ def namespace(kube):
     name = f"t-{uuid.uuid4().hex[:8]}"
     applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, kube=kube)
     yield name
-    # Many test pods run a command as PID 1 that ignores SIGTERM: end them now rather than wait
-    # out their grace period, then the namespace goes in seconds.
+    end_namespace(kube, name)
+
+
+def end_namespace(kube, name: str) -> None:
+    """Delete a test namespace, ending its pods at once. Many test pods run a command as PID 1 that
+    ignores SIGTERM. The namespace goes first: once it is Terminating no controller can make new pods
+    in it, so a ReplicaSet cannot replace the ended pods with ones that would wait out 30 s."""
+    applying.delete(kind="Namespace", name=name, kube=kube, wait=False)
     kube.resource("v1", "Pod").delete(namespace=name, field_selector=f"metadata.namespace={name}",
                                       body={"gracePeriodSeconds": 0})
-    applying.delete(kind="Namespace", name=name, kube=kube, timeout=180)
+    waiting.wait_gone("v1", "Namespace", name, timeout=180, kube=kube)
 
 
 @pytest.fixture

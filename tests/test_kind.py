@@ -23,6 +23,7 @@ from k8slab.errors import K8sLabError
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
+from .conftest import end_namespace
 from .needs import require
 
 NAME = "k8slab"
@@ -46,7 +47,7 @@ def kind_namespace(kind_cluster):
     ns = f"t-{uuid.uuid4().hex[:8]}"
     applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, kube=kind_cluster.kube)
     yield ns
-    applying.delete(kind="Namespace", name=ns, kube=kind_cluster.kube, timeout=180)
+    end_namespace(kind_cluster.kube, ns)
 
 
 def _node_container_id() -> str:
