@@ -159,7 +159,7 @@ def test_aliases_that_expand_to_millions_of_fields_are_refused(tmp_path):
     ("deep.yaml", "a: " + "[" * 2000 + "]" * 2000 + "\n",
      "invalid YAML in deep.yaml, line 1: exceeded maximum nesting depth (fix the indentation or quoting there)"),
     ("pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {}\n",
-     "Pod in pod.yaml lacks metadata.name (every object needs apiVersion, kind and metadata.name)"),  # as chapter 6 shows
+     "Pod in pod.yaml, line 1 lacks metadata.name (every object needs apiVersion, kind and metadata.name)"),
     ("kind.yaml", "apiVersion: v1\nkind: [Pod]\nmetadata: {name: a}\n", "kind.yaml, line 1: apiVersion and kind must be strings"),
 ])
 def test_every_parsing_failure_is_a_manifest_error_with_file_and_line(tmp_path, name, text, message):
