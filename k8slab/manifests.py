@@ -15,6 +15,7 @@ from .errors import ManifestError
 
 Manifest = str | Path | Mapping | Iterable
 BOOKKEEPING = ("__source__", "__lines__")  # where an object came from; never sent
+TEXT, OBJECT = "the YAML", "the object"     # the source of objects from text and from dicts (files: their name)
 
 
 def parse(text: str, source: str) -> list[dict]:
@@ -85,11 +86,11 @@ def load(manifest: Manifest) -> list[dict]:
 
 def _load(manifest: Manifest) -> list[dict]:
     if isinstance(manifest, Mapping):
-        return _expand_list(dict(manifest), "the object")
+        return _expand_list(dict(manifest), OBJECT)
     if isinstance(manifest, Path) or (isinstance(manifest, str) and not _looks_like_yaml(manifest)):
         return _load_path(Path(manifest))
     if isinstance(manifest, str):
-        return parse(manifest, "the YAML")
+        return parse(manifest, TEXT)
     if isinstance(manifest, Iterable):
         return [o for m in manifest for o in _load(m)]
     raise ManifestError(f"cannot read a manifest from a {type(manifest).__name__}", "pass YAML text, a path, a dict or a list")
@@ -114,7 +115,7 @@ def _load_path(path: Path) -> list[dict]:
 
 def location(obj: Mapping, path: Iterable = ()) -> str:
     """Where a field of `obj` was written: "pod.yaml, line 7" (the nearest line known), or the source."""
-    source = obj.get("__source__", "the object")
+    source = obj.get("__source__", OBJECT)
     lines = obj.get("__lines__") or {}
     path = tuple(path)
     for n in range(len(path), -1, -1):
@@ -124,8 +125,10 @@ def location(obj: Mapping, path: Iterable = ()) -> str:
 
 
 def check(obj: dict) -> None:
-    """The fields every object needs, as the guide's 必需字段 lists them (chapter 6 shows these lines)."""
-    source = obj.get("__source__", "the object")
+    """The fields every object needs, as the guide's 必需字段 lists them (chapter 6 shows these lines;
+    an object of a file is named with the line where it starts)."""
+    source = obj.get("__source__", OBJECT)
+    source = source if source in (TEXT, OBJECT) else location(obj)
     kind = obj.get("kind")
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
     meta = obj.get("metadata")
@@ -152,16 +155,17 @@ def describe(obj: Mapping) -> str:
 
 def containers(obj: dict) -> Iterable[dict]:
     """Every container (and init container) of a Pod or of a workload's pod template."""
-    spec = obj.get("spec") or {}
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     for path in (("template", "spec"), ("jobTemplate", "spec", "template", "spec")):
         s = spec
         for key in path:
-            s = (s or {}).get(key)
+            s = s.get(key) if isinstance(s, dict) else None
         if isinstance(s, dict):
             spec = s
             break
-    for key in ("initContainers", "containers"):
-        yield from spec.get(key) or []
+    for key in ("initContainers", "containers"):  # a misshapen one is the schema's to report
+        found = spec.get(key)
+        yield from (c for c in found if isinstance(c, dict)) if isinstance(found, list) else ()
 
 
 def default_port_protocols(obj: dict) -> None:
@@ -183,8 +187,9 @@ def override_images(objs: list[dict], overrides: Mapping[str, str]) -> list[tupl
     changed = []
     for obj in objs:
         for c in containers(obj):
-            new = overrides.get(c.get("image"))
-            if new and new != c["image"]:
+            image = c.get("image")
+            new = overrides.get(image) if isinstance(image, str) else None
+            if new and new != image:
                 changed.append((describe(obj), c["image"], new))
                 c["image"] = new
     return changed

@@ -15,10 +15,22 @@ from . import manifests, quantities, safety, validating
 
 
 def _schema(obj: dict, crds: list[dict], version: str):
-    schema = validating.builtin_schema(obj["kind"], obj["apiVersion"], version)
+    schema = validating.builtin_schema(obj["kind"], obj["apiVersion"], version) or _same_kind(obj, version)
     if schema is not None:
         return schema, validating.resolver(version)
     return validating.custom_schema(manifests.clean(obj), crds), None
+
+
+def _same_kind(obj: dict, version: str) -> dict | None:
+    """The kind's schema in another version of its API group, for an apiVersion the shipped schemas
+    no longer have (batch/v1beta1, the CronJob that Kubernetes 1.20 serves): its quantities are
+    at the same paths. Only for spelling quantities; validation leaves such a kind to the server."""
+    group, _, own = obj["apiVersion"].rpartition("/")
+    for other in ("v1", "v2", "v1beta2", "v1beta1") if group else ():
+        schema = None if other == own else validating.builtin_schema(obj["kind"], f"{group}/{other}", version)
+        if schema is not None:
+            return schema
+    return None
 
 
 def without_crd(objs: Iterable[dict], crds: Iterable[dict] = (), k8s_version: str | None = None) -> list[dict]:

@@ -6,13 +6,18 @@ its schema for a Quantity is a plain string. Which fields are quantities comes f
 schema itself, not from a list of paths: `oneOf: [string, number]` in the Kubernetes schemas.
 int-or-string fields (`oneOf: [string, integer]`, or a CRD's `x-kubernetes-int-or-string`) keep
 their integers: server-side apply reads them as untyped scalars and accepts `targetPort: 8080`.
+Text in a quantity field that Kubernetes cannot read (`1GB`) is found here too: the API server's
+own error for it names no field.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import re
+from typing import Callable, Iterator
 
 Resolve = Callable[[str], dict]  # a "$ref" to the schema it names
+# Kubernetes' own grammar of a quantity: a signed decimal, then one suffix (binary, decimal SI or an exponent).
+TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?")
 
 
 def _types(schema: dict) -> set[str]:
@@ -65,15 +70,13 @@ def _sub(schema: dict, key) -> dict | None:
     return extra if isinstance(extra, dict) else None
 
 
-def normalise(obj, schema: dict, resolve: Resolve | None = None) -> list[tuple]:
-    """Turn numbers in quantity fields of `obj` into strings, in place; returns the paths changed."""
-    changed: list[tuple] = []
+def _fields(obj, schema: dict, resolve: Resolve | None) -> Iterator[tuple[tuple, dict | list, object]]:
+    """(path, parent, key) of every field of `obj` that the schema says is a quantity."""
     stack = [((), obj, schema)]
     while stack:
         path, value, sub = stack.pop()
         sub = _deref(sub, resolve)
-        kind = kind_of(sub)
-        if kind:
+        if kind_of(sub):
             continue
         entries = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         for key, item in entries:
@@ -81,9 +84,25 @@ def normalise(obj, schema: dict, resolve: Resolve | None = None) -> list[tuple]:
             if field is None:
                 continue
             field = _deref(field, resolve)
-            if kind_of(field) == "quantity" and isinstance(item, (int, float)) and not isinstance(item, bool):
-                value[key] = as_quantity(item)
-                changed.append(path + (key,))
+            if kind_of(field) == "quantity":
+                yield path + (key,), value, key
             elif isinstance(item, (dict, list)):
                 stack.append((path + (key,), item, field))
+
+
+def normalise(obj, schema: dict, resolve: Resolve | None = None) -> list[tuple]:
+    """Turn numbers in quantity fields of `obj` into strings, in place; returns the paths changed."""
+    changed: list[tuple] = []
+    for path, parent, key in list(_fields(obj, schema, resolve)):
+        item = parent[key]
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            parent[key] = as_quantity(item)
+            changed.append(path)
     return sorted(changed, key=str)
+
+
+def misspelt(obj, schema: dict, resolve: Resolve | None = None) -> list[tuple[tuple, str]]:
+    """(path, text) of each quantity written as text that Kubernetes cannot read (`1GB`, `lots`)."""
+    found = [(path, parent[key]) for path, parent, key in _fields(obj, schema, resolve)
+             if isinstance(parent[key], str) and not TEXT.fullmatch(parent[key])]
+    return sorted(found, key=lambda f: str(f[0]))

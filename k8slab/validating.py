@@ -1,7 +1,8 @@
 """Offline validation of the manifests the kit applies: no cluster, no network.
 
 Built-in kinds are checked against the Kubernetes OpenAPI schemas that `kubernetes-validate`
-ships (strict: unknown fields are errors, as `kubectl apply` reports them since 1.27).
+ships (strict: unknown fields are errors, as `kubectl apply` reports them since 1.27), and
+their quantities must be text that Kubernetes reads (`1Gi`, not `1GB`).
 Custom resources (a CephCluster) are checked against the openAPIV3Schema of their CRD,
 taken from the CRDs passed in or found among the objects themselves. CEL rules
 (`x-kubernetes-validations`) are left to the API server: they need a CEL engine.
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable
 
-from . import manifests
+from packaging.version import Version
+
+from . import manifests, quantities
 from .errors import ManifestError, ToolMissing
 
 
@@ -54,7 +57,8 @@ def _jsonschema():
 
 def _problems(errors, obj: dict, what: str) -> list[Problem]:
     out = []
-    for e in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+    # A misspelt field is also a missing required one: the unknown field, the cause, comes first.
+    for e in sorted(errors, key=lambda e: ([str(p) for p in e.absolute_path], e.validator == "required")):
         where = list(e.absolute_path)
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             known = set((e.schema.get("properties") or {}))
@@ -157,8 +161,6 @@ def _kv():
 def schema_version(k8s_version: str | None = None, oldest_if_older: bool = False) -> str:
     """The newest schema set kubernetes-validate ships that is not newer than `k8s_version`
     (or, with `oldest_if_older`, the oldest set for a server older than all of them)."""
-    from packaging.version import Version
-
     kvu = _kv()
     versions = kvu.all_versions()
     if not k8s_version:
@@ -217,7 +219,18 @@ def validate_builtin(obj: dict, k8s_version: str | None = None, oldest_if_older:
     validator = _builtin_validator(obj["kind"], obj["apiVersion"], version)
     if validator is None:
         return None
-    return _problems(validator.iter_errors(obj), obj, f"Kubernetes {version} {obj['kind']}")
+    problems = _problems(validator.iter_errors(obj), obj, f"Kubernetes {version} {obj['kind']}")
+    if k8s_version and Version(_kv().major_minor(k8s_version.lstrip("v"))) < Version("1.25"):
+        problems = [p for p in problems if not _still_served(p)]
+    for path, text in quantities.misspelt(obj, validator.schema, resolver(version)):  # the server's error names no field
+        problems.append(Problem(_name(obj), _path(path), f"{text!r} is not a quantity: write a number with an optional "
+                                "suffix, e.g. 2, 500m or 1Gi", parts=path))
+    return problems
+
+
+def _still_served(problem: Problem) -> bool:
+    """metadata.clusterName: gone from the schemas since 1.25, still accepted by older servers."""
+    return problem.parts[-2:] == ("metadata", "clusterName") and problem.message.startswith("unknown field")
 
 
 def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None, sending: bool = False) -> list[Problem]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from kubernetes.client.rest import ApiException
 
-from .. import config, manifests, preparing, safety
-from ..errors import K8sLabError, NotFound
+from .. import config, manifests, preparing, safety, validating
+from ..errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, NotFound, UnknownKind
 from .client import Kube, current, translating
 
 FIELD_MANAGER = "k8slab"
@@ -25,6 +26,7 @@ def apply(
     Images named in the override map (settings `images`, or `images=`) are replaced, and said so.
     Before anything is sent, every object is checked as kubectl checks it, and more: an unsafe
     CephCluster, or a field the schema refuses, stops the whole manifest with the file's line.
+    As with `kubectl apply -n`, an object that names a namespace other than `namespace` is refused.
     """
     objs = manifests.load(manifest)
     safety.check_all(objs)
@@ -32,7 +34,63 @@ def apply(
         print(f"image override: {old} -> {new} in {where}")
     kube = kube or current()
     preparing.prepare(objs, cluster_crds(objs, kube), kube.server_version)
-    return [apply_one(obj, namespace, kube, dry_run) for obj in objs]
+    if namespace:
+        _same_namespace(objs, namespace, kube)
+    applied = []
+    for obj in objs:
+        try:
+            applied.append(apply_one(obj, namespace, kube, dry_run))
+        except K8sLabError as e:
+            raise _located(e, obj, objs, dry_run) from e
+    return applied
+
+
+def _same_namespace(objs: list[dict], namespace: str, kube: Kube) -> None:
+    """As `kubectl apply -n`: an object that names another namespace stops the manifest, before anything is sent."""
+    for obj in objs:
+        own = (obj.get("metadata") or {}).get("namespace")
+        if not own or own == namespace:
+            continue
+        try:
+            namespaced = kube.resource(obj["apiVersion"], obj["kind"]).namespaced
+        except K8sLabError:
+            continue  # an unknown kind: apply_one says so
+        if namespaced:
+            where = manifests.location(obj, ("metadata", "namespace"))
+            name = obj["metadata"].get("name") or obj["metadata"].get("generateName")
+            raise ManifestError(f"{where}: {obj['kind']}/{name} names namespace {own!r}, "
+                                f"but namespace={namespace!r} was given",
+                                f"remove its metadata.namespace, or give namespace={own!r}")
+
+
+def server_field(message: str) -> tuple:
+    """The field path an API server error names ("spec.containers[0].image: Required value"), as keys
+    and indexes up to the first it cannot map (a `[name="web"]` key); () when it names none."""
+    found = re.search(r"(?:^|[\s\[])\.?((?:metadata|spec|data|stringData|binaryData|status|rules|subjects|roleRef)"
+                      r"(?:\.[\w-]+|\[[^\]\s]*\])*):", message)
+    parts: list = []
+    for name, index, key in re.findall(r"\.?([\w-]+)|\[(\d+)\]|\[([^\]]*)\]", found[1] if found else ""):
+        if name or index:
+            parts.append(name or int(index))
+        elif "=" in key:
+            break
+        else:
+            parts.append(key)
+    return tuple(parts)
+
+
+def _located(e: K8sLabError, obj: dict, objs: list[dict], dry_run: bool) -> K8sLabError:
+    """The server's refusal with the file's line of the field it names (or of the kind), as the kit's
+    own checks give it, and, in a dry run, why the kind of a CRD applied alongside is unknown."""
+    hint = e.hint
+    if isinstance(e, UnknownKind) and dry_run and validating.custom_schema(obj, validating.crds_in(objs)) is not None:
+        hint = "a dry run does not create the CustomResourceDefinition in this manifest: apply that first"
+    source = obj.get("__source__")
+    if (source in (manifests.TEXT, manifests.OBJECT, None) or e.message.startswith(f"{source}, line")
+            or isinstance(e, (ClusterUnreachable, Forbidden))):  # not about what the file says
+        return type(e)(e.message, hint) if hint != e.hint else e
+    path = ("kind",) if isinstance(e, UnknownKind) else server_field(e.message)
+    return type(e)(f"{manifests.location(obj, path)}: {e.message}", hint)
 
 
 def cluster_crds(objs: list[dict], kube: Kube) -> list[dict]:

@@ -107,13 +107,17 @@ class Kube:
         for attempt in range(2):
             try:
                 with translating(f"looking up {kind}"):
-                    return self.dyn.resources.get(api_version=api_version, kind=kind)
+                    res = self.dyn.resources.get(api_version=api_version, kind=kind)
+                if res.group_version != api_version:  # "v1" finds apps/v1's Deployment: kubectl refuses it
+                    raise ResourceNotFoundError(f"{kind} is served in {res.group_version}")
+                return res
             except ResourceNotFoundError as e:
                 if attempt:
-                    raise UnknownKind(
-                        f"the cluster does not know kind {kind!r} in apiVersion {api_version!r}",
-                        "check the spelling, or install the CRD that defines it first",
-                    ) from e
+                    with translating(f"looking up {kind}"):
+                        served = sorted({r.group_version for r in self.dyn.resources.search(kind=kind)})
+                    hint = (f"this cluster serves {kind} as apiVersion {' or '.join(served)}" if served
+                            else "check the spelling, or install the CRD that defines it first")
+                    raise UnknownKind(f"the cluster does not know kind {kind!r} in apiVersion {api_version!r}", hint) from e
                 self.dyn.resources.invalidate_cache()
 
     def readyz(self) -> str:
