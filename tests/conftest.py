@@ -49,17 +49,31 @@ def namespace(kube):
     name = f"t-{uuid.uuid4().hex[:8]}"
     applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, kube=kube)
     yield name
-    end_namespace(kube, name)
+    end_namespace(kube, name, wait=False)
+    _ending.append((kube, name))
 
 
-def end_namespace(kube, name: str) -> None:
+_ending: list[tuple[client.Kube, str]] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def namespaces_gone():
+    """The namespace controller takes about 5 s to empty a namespace: the tests go on meanwhile,
+    and the session ends only once every test namespace is really gone."""
+    yield
+    for kube, name in _ending:
+        waiting.wait_gone("v1", "Namespace", name, timeout=180, kube=kube)
+
+
+def end_namespace(kube, name: str, wait: bool = True) -> None:
     """Delete a test namespace, ending its pods at once. Many test pods run a command as PID 1 that
     ignores SIGTERM. The namespace goes first: once it is Terminating no controller can make new pods
     in it, so a ReplicaSet cannot replace the ended pods with ones that would wait out 30 s."""
     applying.delete(kind="Namespace", name=name, kube=kube, wait=False)
     kube.resource("v1", "Pod").delete(namespace=name, field_selector=f"metadata.namespace={name}",
                                       body={"gracePeriodSeconds": 0})
-    waiting.wait_gone("v1", "Namespace", name, timeout=180, kube=kube)
+    if wait:
+        waiting.wait_gone("v1", "Namespace", name, timeout=180, kube=kube)
 
 
 @pytest.fixture
