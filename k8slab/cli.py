@@ -49,9 +49,14 @@ def doctor(as_json):
 @main.command()
 @provider_option
 @name_option
-def up(provider, cluster_name):
+@click.option("--mirror", "mirror", multiple=True, metavar="REGISTRY=URL",
+              help="Pull REGISTRY's images (docker.io, quay.io, registry.k8s.io, ...) through the mirror at URL; "
+                   "repeatable; or K8SLAB_MIRRORS, or `mirrors:` in the settings file.")
+def up(provider, cluster_name, mirror):
     """Create the cluster, or reuse it if it is there."""
-    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name)
+    from . import mirrors
+
+    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name, mirrors=mirrors.from_options(mirror))
     click.echo(f"ready: {c.name} ({c.provider.name}) at {c.kube.host}; kubeconfig {c.kubeconfig}")
 
 

@@ -8,6 +8,8 @@ The file is `$K8SLAB_CONFIG`, else `~/.k8slab/config.yaml`, for example::
     node_image: kindest/node:v1.32.2   # kind's node image, when not the one pinned for your kind
     images:                   # image overrides, like kustomize's `images:`
       nginx:1.17.0: registry.classroom.local/nginx:1.17.0
+    mirrors:                  # registry mirrors the cluster's nodes pull through (k8slab.mirrors)
+      docker.io: [http://192.168.1.10:5000]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from . import mirrors as mirroring
 from .errors import K8sLabError
 
 
@@ -32,6 +35,7 @@ class Settings:
     node_image: str | None = None
     home: Path = field(default_factory=lambda: Path.home() / ".k8slab")
     images: dict[str, str] = field(default_factory=dict)
+    mirrors: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def cache(self) -> Path:
@@ -48,6 +52,7 @@ ENV = {
     "node_image": "K8SLAB_NODE_IMAGE",
     "home": "K8SLAB_HOME",
     "images": "K8SLAB_IMAGES",
+    "mirrors": "K8SLAB_MIRRORS",
 }
 
 
@@ -81,13 +86,18 @@ def _from_file(path: Path) -> dict:
 
 
 def load(**overrides) -> Settings:
-    values = _from_file(config_file())
+    path = config_file()
+    values = _from_file(path)
+    values["mirrors"] = mirroring.validate(values.get("mirrors") or {}, f"the settings file {path}: mirrors")
     for key, var in ENV.items():
         if os.environ.get(var):
             if key == "images":
                 values[key] = {**(values.get("images") or {}), **parse_images(os.environ[var])}
+            elif key == "mirrors":
+                values[key] = mirroring.merge(values["mirrors"], mirroring.parse(os.environ[var]))
             else:
                 values[key] = os.environ[var]
+    values["mirrors"] = mirroring.merge(values["mirrors"], mirroring.validate(overrides.pop("mirrors", None) or {}))
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "home" in values:
         values["home"] = Path(values["home"]).expanduser()

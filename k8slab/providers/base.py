@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .. import mirrors
 from ..config import Settings
 from ..errors import K8sLabError, ProviderError, ToolMissing
 from ..kube import client as kubeclient
@@ -111,11 +112,22 @@ class Provider:
         """Where a folder of this machine appears on the nodes (for hostPath volumes)."""
         return str(host_path)
 
+    def use_mirrors(self, progress: Progress, created: bool) -> None:
+        """Make the nodes pull through the `mirrors` setting where the provider can; else say so in one line."""
+        if self.settings.mirrors:
+            progress(f"registry mirrors ({mirrors.describe(self.settings.mirrors)}) not set: the {self.name} provider "
+                     "leaves the cluster alone, and its own configuration governs where its nodes pull images from")
+
     # Whether the kubeconfig written last time still fits a reused cluster: only where it follows from
     # the cluster's name alone (kind), not from a setting the learner may have changed since.
     keeps_kubeconfig = False
 
     # -- what every provider shares --------------------------------------------------
+    @property
+    def certs_dir(self) -> Path:
+        """The kit's containerd hosts.toml files (registry mirrors) for this cluster."""
+        return self.settings.home / "certs.d" / self.cluster_name
+
     @property
     def kubeconfig_path(self) -> Path:
         return self.settings.home / f"{self.cluster_name}.kubeconfig"
@@ -160,6 +172,7 @@ class Provider:
         else:
             progress(f"creating the {self.name} cluster {self.cluster_name!r} (a few minutes the first time)")
             self.create(progress)
+        self.use_mirrors(progress, created=not reused)
         kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
         path = self.kubeconfig_path if kept else self.kubeconfig()
         kube = kubeclient.use(path)

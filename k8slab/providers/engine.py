@@ -36,6 +36,12 @@ def published_ports(cluster: str) -> set[int]:
     return {int(p) for _, state, ports in kind_nodes(cluster) if state == "running" for p in re.findall(r":(\d+)->", ports)}
 
 
+def mount_points(container: str) -> set[str]:
+    """Where a container has volumes or bind mounts (a kind node's extraMounts among them)."""
+    fmt = "{{range .Mounts}}{{.Destination}} {{end}}"
+    return set(run([name(), "inspect", "-f", fmt, container], f"inspecting {container}").stdout.split())
+
+
 def archive_load() -> bool:
     """Where `kind load docker-image` breaks: Podman, and Docker's containerd image store (kind issue #3795)."""
     if name() == "podman":

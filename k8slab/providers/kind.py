@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
+from .. import mirrors
 from ..errors import ProviderError
 from . import engine, kindconfig
 from .base import Progress, Provider, run, stream
@@ -33,8 +35,10 @@ class KindProvider(Provider):
         image = self.settings.node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
         shared = self.settings.home / "shared"
         shared.mkdir(parents=True, exist_ok=True)
+        mirrors.write(self.certs_dir, self.settings.mirrors)  # mounted into the node even when empty: see use_mirrors
         config = self.settings.home / f"{self.cluster_name}.kind.yaml"
-        config.write_text(kindconfig.dump(kindconfig.kind_config(self.cluster_name, shared, image, self.extra_mounts)))
+        config.write_text(kindconfig.dump(kindconfig.kind_config(self.cluster_name, shared, image, self.extra_mounts,
+                                                                 self.certs_dir)))
         scratch = self.kubeconfig_path.with_suffix(".kind")
         code, last = stream(["kind", "create", "cluster", "--name", self.cluster_name, "--config", str(config),
                              "--kubeconfig", str(scratch), "--wait", "120s"], progress, env=engine.kind_env())
@@ -43,9 +47,24 @@ class KindProvider(Provider):
             raise ProviderError(f"kind could not create the cluster: {last or code}",
                                 "`k8slab doctor` checks Docker; `kind export logs` shows more")
 
+    def use_mirrors(self, progress: Progress, created: bool) -> None:
+        """The node has the kit's hosts.toml folder bind-mounted and its containerd reads the files at every
+        pull, so a new setting applies to a running cluster; without a setting the cluster keeps its mirrors."""
+        if not self.settings.mirrors:
+            return
+        if not created:
+            nodes = [node for node, _, _ in engine.kind_nodes(self.cluster_name)]
+            if not all(mirrors.IN_NODE in engine.mount_points(node) for node in nodes):
+                progress(f"registry mirrors not set: the kind cluster {self.cluster_name!r} was made without the kit's "
+                         "mirror folder; recreate it with `k8slab down && k8slab up`")
+                return
+        if mirrors.write(self.certs_dir, self.settings.mirrors) or created:
+            progress(f"registry mirrors: {mirrors.describe(self.settings.mirrors)}")
+
     def delete(self) -> None:
         self._kind("delete", "cluster", "--name", self.cluster_name, what="deleting the kind cluster")
         engine.remove_network_if_unused()
+        shutil.rmtree(self.certs_dir, ignore_errors=True)
 
     def write_kubeconfig(self, path: Path) -> None:
         path.write_text(self._kind("get", "kubeconfig", "--name", self.cluster_name, what="reading kind's kubeconfig"))

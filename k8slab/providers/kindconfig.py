@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from .. import mirrors
+
 # kind supports a node image only with the release that built it; pin by digest.
 NODE_IMAGES = {
     "0.33": "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
@@ -41,29 +43,45 @@ nodeLeaseDurationSeconds: 10
 """
 
 
+# containerd reads registry hosts (mirrors) from hosts.toml files under this folder: the kit
+# bind-mounts its own folder there and points the CRI plugin at it (config version 2 key).
+REGISTRY_CONFIG_PATCH = """\
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "/etc/containerd/certs.d"
+"""
+
+
 def node_image(kind_version: str) -> str | None:
     """The pinned node image for a kind release such as `v0.26.0`; None lets kind pick its default."""
     major_minor = ".".join(kind_version.lstrip("v").split(".")[:2])
     return NODE_IMAGES.get(major_minor)
 
 
-def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mounts: list[dict] = ()) -> dict:
+def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mounts: list[dict] = (),
+                certs_dir: Path | None = None) -> dict:
+    """`certs_dir`: the kit's hosts.toml folder for this cluster, mounted where containerd looks for registry hosts."""
+    mounts = [{"hostPath": str(shared_dir), "containerPath": SHARED_IN_NODE}, *extra_mounts]
+    if certs_dir:
+        mounts.append({"hostPath": str(certs_dir), "containerPath": mirrors.IN_NODE, "readOnly": True})
     node = {
         "role": "control-plane",
         "extraPortMappings": [
             {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in NODE_PORTS
         ],
-        "extraMounts": [{"hostPath": str(shared_dir), "containerPath": SHARED_IN_NODE}, *extra_mounts],
+        "extraMounts": mounts,
     }
     if image:
         node["image"] = image
-    return {
+    config = {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": name,
         "nodes": [node],
         "kubeadmConfigPatches": [GUIDE_KUBEADM_PATCH, KUBELET_PATCH],
     }
+    if certs_dir:
+        config["containerdConfigPatches"] = [REGISTRY_CONFIG_PATCH]
+    return config
 
 
 def dump(config: dict) -> str:

@@ -6,8 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .. import mirrors
 from ..errors import ProviderError
-from .base import Provider, tool
+from .base import Progress, Provider, tool
 
 DEFAULT_KUBECONFIG = "/etc/kubernetes/admin.conf"
 DEFAULT_CONTAINERD = "/run/containerd/containerd.sock"
@@ -29,6 +30,15 @@ class NodeProvider(Provider):
             "start one with `kubeadm init` (or the kit's test cluster: `bash tests/cluster/testcluster start`) "
             "and set K8SLAB_KUBECONFIG to its admin kubeconfig",
         )
+
+    def use_mirrors(self, progress: Progress, created: bool) -> None:
+        """Where this machine's containerd reads hosts.toml files is in its own config (`config_path`), which
+        the kit cannot read; it writes the files for the learner to copy there (as root)."""
+        if self.settings.mirrors:
+            mirrors.write(self.certs_dir, self.settings.mirrors)
+            progress(f"registry mirrors ({mirrors.describe(self.settings.mirrors)}): the node provider leaves this "
+                     f"machine's containerd alone; copy the folders in {self.certs_dir} into the folder its config_path "
+                     f"names (kubeadm's containerd: {mirrors.IN_NODE}, with config_path set to it)")
 
     def delete(self) -> None:
         raise ProviderError("the node provider does not delete the machine's cluster", "stop it with the tool that started it")
