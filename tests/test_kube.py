@@ -199,7 +199,7 @@ def test_cluster_that_vanished(tmp_path, kubeconfig):
     path.write_text(yaml.safe_dump(cfg))
     with pytest.raises(errors.ClusterUnreachable) as err:
         applying.list_objects("Namespace", kube=client.Kube(path))
-    assert "the cluster does not answer" in one_line(err)
+    assert "the cluster's API server at https://127.0.0.1:1 does not answer" in one_line(err)
 
 
 def test_broken_kubeconfig(tmp_path):

@@ -136,6 +136,19 @@ def test_a_running_kind_node_is_left_alone(standins, kit_home):
     assert [c[:2] for c in standins.calls()] == [["docker", "ps"]]
 
 
+def test_why_a_kind_cluster_does_not_answer(standins, kit_home):
+    """What replaces "does not answer" when its node is stopped or Docker is down (a deleted cluster
+    and a stopped API server are made for real in tests/test_faults.py)."""
+    p = kind_provider(kit_home)
+    standins.tools("docker").reply({"docker ps": (0, "k8slab-control-plane\texited\t")})
+    assert str(p.why_unreachable("https://127.0.0.1:40000")) == (
+        "the kind node k8slab-control-plane is stopped: Docker or this machine restarted (run `lab.up()` or `k8slab up` to start it)")
+    down = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+    standins.reply({"docker ps": (1, down)})
+    assert str(p.why_unreachable("https://127.0.0.1:40000")) == (
+        f"the kind cluster 'k8slab' cannot run: listing kind's node containers failed: {down} (start docker, then run `lab.up()`)")
+
+
 def test_ready_waits_for_a_waking_api_server_only_when_asked(monkeypatch):
     from k8slab.errors import ClusterUnreachable
     from k8slab.kube import waiting

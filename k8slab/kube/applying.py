@@ -123,7 +123,7 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
         meta["namespace"] = ns
     extra = {"dry_run": "All"} if dry_run else {}
     try:
-        with translating(f"applying {manifests.describe(body)}"):
+        with translating(f"applying {manifests.describe(body)}", kube):
             applied = res.server_side_apply(
                 body=body, name=meta["name"], namespace=ns, field_manager=FIELD_MANAGER, force_conflicts=True, **extra
             ).to_dict()
@@ -150,7 +150,7 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
 def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
     kube = kube or current()
     res = kube.resource(api_version, kind)
-    with translating(f"reading {kind}/{name}"):
+    with translating(f"reading {kind}/{name}", kube):
         return res.get(name=name, namespace=_namespace_for(res, None, namespace)).to_dict()
 
 
@@ -168,7 +168,7 @@ def list_objects(
     """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace."""
     kube = kube or current()
     res = kube.resource(api_version, kind)
-    with translating(f"listing {kind}"):
+    with translating(f"listing {kind}", kube):
         found = res.get(namespace=namespace if res.namespaced else None, label_selector=selector)
     return [i.to_dict() for i in found.items]
 
@@ -195,7 +195,7 @@ def delete(
         meta = body["metadata"]
         ns = _namespace_for(res, meta.get("namespace"), namespace)
         try:
-            with translating(f"deleting {manifests.describe(body)}"):
+            with translating(f"deleting {manifests.describe(body)}", kube):
                 res.delete(name=meta["name"], namespace=ns, body={"propagationPolicy": "Background"})
         except NotFound:
             continue
@@ -215,7 +215,7 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
     res = kube.resource(api_version, kind)
     if kind == "CephCluster":  # what the patch would make of it must be safe too
         safety.check(safety.merged(get(kind, name, namespace, api_version, kube), patch_body))
-    with translating(f"patching {kind}/{name}"):
+    with translating(f"patching {kind}/{name}", kube):
         try:
             return res.patch(
                 body=dict(patch_body), name=name, namespace=_namespace_for(res, None, namespace),

@@ -30,7 +30,7 @@ _CHECK = re.compile(r"^\[([+-])\](\S+)\s+(.*)$")
 
 def _get(kube: Kube, path: str, query=(), timeout: float = 10) -> tuple[int, str]:
     """(HTTP status, body text) of a GET; an error status is an answer too, only no answer raises."""
-    with translating(f"reading {path}"):
+    with translating(f"reading {path}", kube):
         try:
             resp = kube.dyn.request("GET", path, query_params=list(query), serialize=False, _request_timeout=(timeout, timeout))
             try:

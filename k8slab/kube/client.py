@@ -7,6 +7,7 @@ import json
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import urllib3
 from kubernetes import client, config
@@ -25,6 +26,7 @@ from ..errors import (
     UnknownKind,
 )
 
+UNREACHABLE_HINT = "is the cluster running? `lab.status()` tells; `lab.up()` or `k8slab up` starts it"
 _STATUS_ERRORS = {400: Invalid, 401: Forbidden, 403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
 
 
@@ -36,8 +38,9 @@ def _server_message(e: ApiException) -> str:
         return (e.body or e.reason or "").strip() or f"HTTP {e.status}"
 
 
-def translate(e: Exception, what: str) -> K8sLabError:
-    """The kit's one-line error for an exception raised by the client while doing `what`."""
+def translate(e: Exception, what: str, kube: "Kube | None" = None) -> K8sLabError:
+    """The kit's one-line error for an exception raised by the client while doing `what`
+    (on `kube`, whose provider can tell why its cluster does not answer)."""
     if isinstance(e, K8sLabError):
         return e
     if isinstance(e, ApiException) and e.status:
@@ -51,21 +54,21 @@ def translate(e: Exception, what: str) -> K8sLabError:
             return Conflict(f"{what}: {msg}", "another field manager owns these fields")
         return cls(f"{what}: {msg}")
     if isinstance(e, (urllib3.exceptions.HTTPError, OSError, ApiException)):
-        return ClusterUnreachable(
-            f"{what}: the cluster does not answer", "is it running? `k8slab status` tells, `k8slab up` starts it"
-        )
+        if kube is not None:
+            return kube.unreachable(what)
+        return ClusterUnreachable(f"{what}: the cluster's API server does not answer", UNREACHABLE_HINT)
     return K8sLabError(f"{what}: {e}")
 
 
 @contextmanager
-def translating(what: str):
+def translating(what: str, kube: "Kube | None" = None):
     """Run a block of client calls; any client error comes out as a one-line K8sLabError."""
     try:
         yield
     except K8sLabError:
         raise
     except (ApiException, urllib3.exceptions.HTTPError, OSError) as e:
-        raise translate(e, what) from e
+        raise translate(e, what, kube) from e
 
 
 class Kube:
@@ -85,6 +88,19 @@ class Kube:
         self.api = client.ApiClient(cfg)
         self._dyn: DynamicClient | None = None
         self._lock = threading.Lock()
+        # Set by the provider that made the cluster: why it does not answer (gone, stopped, its
+        # API server down), as an error, or None when it cannot tell.
+        self.explain: Callable[[], K8sLabError | None] | None = None
+
+    def unreachable(self, what: str) -> ClusterUnreachable:
+        """The one-line error for a request that got no answer: the provider's reason when it knows one."""
+        try:
+            reason = self.explain() if self.explain else None
+        except Exception:  # a diagnosis must never hide the error it explains
+            reason = None
+        if reason is not None:
+            return ClusterUnreachable(f"{what}: {reason.message}", reason.hint)
+        return ClusterUnreachable(f"{what}: the cluster's API server at {self.host} does not answer", UNREACHABLE_HINT)
 
     @functools.cached_property
     def core(self) -> client.CoreV1Api:
@@ -98,7 +114,7 @@ class Kube:
     def dyn(self) -> DynamicClient:
         with self._lock:
             if self._dyn is None:
-                with translating("discovering the cluster's API"):
+                with translating("discovering the cluster's API", self):
                     self._dyn = DynamicClient(self.api)
             return self._dyn
 
@@ -106,14 +122,14 @@ class Kube:
         """The dynamic resource for apiVersion/kind; refreshes discovery once (a CRD may be new)."""
         for attempt in range(2):
             try:
-                with translating(f"looking up {kind}"):
+                with translating(f"looking up {kind}", self):
                     res = self.dyn.resources.get(api_version=api_version, kind=kind)
                 if res.group_version != api_version:  # "v1" finds apps/v1's Deployment: kubectl refuses it
                     raise ResourceNotFoundError(f"{kind} is served in {res.group_version}")
                 return res
             except ResourceNotFoundError as e:
                 if attempt:
-                    with translating(f"looking up {kind}"):
+                    with translating(f"looking up {kind}", self):
                         served = sorted({r.group_version for r in self.dyn.resources.search(kind=kind)})
                     hint = (f"this cluster serves {kind} as apiVersion {' or '.join(served)}" if served
                             else "check the spelling, or install the CRD that defines it first")
@@ -122,7 +138,7 @@ class Kube:
 
     def readyz(self) -> str:
         """The API server's own readiness answer ("ok"), as `kubectl get --raw /readyz` shows it."""
-        with translating("asking the API server /readyz"):
+        with translating("asking the API server /readyz", self):
             if hasattr(self.api, "param_serialize"):  # clients generated by openapi-generator 7 (kubernetes >= 33)
                 request = self.api.param_serialize("GET", "/readyz", auth_settings=["BearerToken"])
                 resp = self.api.call_api(*request, _request_timeout=15)
@@ -144,7 +160,7 @@ class Kube:
         return self.version()
 
     def version(self) -> str:
-        with translating("reading the server version"):
+        with translating("reading the server version", self):
             return client.VersionApi(self.api).get_code().git_version
 
     def close(self) -> None:

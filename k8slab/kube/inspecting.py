@@ -14,7 +14,7 @@ from .client import Kube, current, translating
 
 def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None, kube: Kube | None = None) -> str:
     kube = kube or current()
-    with translating(f"reading the logs of pod {pod}"):
+    with translating(f"reading the logs of pod {pod}", kube):
         return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail)
 
 
@@ -23,7 +23,7 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')
     kube = kube or current()
-    with translating(f"running {command[0]} in pod {pod}"):
+    with translating(f"running {command[0]} in pod {pod}", kube):
         resp = stream(
             kube.core.connect_get_namespaced_pod_exec, pod, namespace, container=container, command=command,
             stderr=True, stdout=True, stdin=False, tty=False, _preload_content=False,
@@ -39,7 +39,7 @@ def events(kind: str | None = None, name: str | None = None, namespace: str = "d
     """Events about one object (or the whole namespace), oldest first."""
     kube = kube or current()
     fields = [f"involvedObject.{k}={v}" for k, v in (("kind", kind), ("name", name)) if v]
-    with translating(f"reading events in {namespace}"):
+    with translating(f"reading events in {namespace}", kube):
         items = kube.core.list_namespaced_event(namespace, field_selector=",".join(fields) or None).items
     items.sort(key=lambda e: (e.last_timestamp or e.event_time or e.metadata.creation_timestamp).timestamp())
     return [
@@ -63,7 +63,7 @@ def recent_events(kind: str, name: str, namespace: str | None, kube: Kube | None
 def call_service(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", kube: Kube | None = None) -> str:
     """An HTTP GET to a Service through the API server's proxy: works on every cluster, no port mapping."""
     kube = kube or current()
-    with translating(f"calling Service {name}:{port}{path}"):
+    with translating(f"calling Service {name}:{port}{path}", kube):
         return kube.core.connect_get_namespaced_service_proxy_with_path(f"{name}:{port}", namespace, path.lstrip("/") or "/")
 
 
@@ -97,7 +97,7 @@ def port_forward(pod: str, port: int, namespace: str = "default", local_port: in
             except OSError:
                 return
             try:
-                with translating(f"forwarding to pod {pod}:{port}"):
+                with translating(f"forwarding to pod {pod}:{port}", kube):
                     pf = portforward(kube.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
                 remote = pf.socket(port)
             except K8sLabError:

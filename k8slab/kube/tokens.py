@@ -59,7 +59,7 @@ def request_token(service_account: str, namespace: str, expiration_seconds: int 
     body = client.AuthenticationV1TokenRequest(
         spec=client.V1TokenRequestSpec(audiences=list(audiences or []), expiration_seconds=expiration_seconds)
     )
-    with translating(f"requesting a token for ServiceAccount {service_account} in {namespace}"):
+    with translating(f"requesting a token for ServiceAccount {service_account} in {namespace}", kube):
         resp = kube.core.create_namespaced_service_account_token(service_account, namespace, body)
     return Sensitive(resp.status.token, f"token of {namespace}/{service_account}")
 
@@ -67,7 +67,7 @@ def request_token(service_account: str, namespace: str, expiration_seconds: int 
 def secret_value(name: str, key: str, namespace: str, kube: Kube | None = None) -> Sensitive:
     """One key of a Secret, base64-decoded (`kubectl get secret -o jsonpath=... | base64 --decode`)."""
     kube = kube or current()
-    with translating(f"reading Secret {name} in {namespace}"):
+    with translating(f"reading Secret {name} in {namespace}", kube):
         secret = kube.core.read_namespaced_secret(name, namespace)
     data = secret.data or {}
     if key not in data:
@@ -99,7 +99,7 @@ def whoami(token: Sensitive | str, kube: Kube | None = None) -> str:
     kube = kube or current()
     value = token.reveal() if isinstance(token, Sensitive) else token
     review = client.V1TokenReview(spec=client.V1TokenReviewSpec(token=value))
-    with translating("reviewing a token"):
+    with translating("reviewing a token", kube):
         result = client.AuthenticationV1Api(kube.api).create_token_review(review)
     if not result.status.authenticated:
         raise Forbidden(f"the API server does not accept this token: {result.status.error or 'not authenticated'}",
@@ -114,7 +114,7 @@ def can_i(token: Sensitive | str, verb: str, resource: str, namespace: str | Non
     review = client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(
         resource_attributes=client.V1ResourceAttributes(verb=verb, resource=resource, namespace=namespace)))
     try:
-        with translating(f"asking whether the token may {verb} {resource}"):
+        with translating(f"asking whether the token may {verb} {resource}", kube):
             result = client.AuthorizationV1Api(api).create_self_subject_access_review(review)
     except Forbidden as e:  # 401: the token itself was refused
         raise Forbidden("the API server does not accept this token", "request a fresh one") from e

@@ -54,7 +54,7 @@ def watch_until(
             return objects.get(name)
         return list(objects.values())
 
-    with translating(f"watching {what}"):
+    with translating(f"watching {what}", kube):
         listed = res.get(namespace=ns, field_selector=field, label_selector=selector)
         for item in listed.items:
             objects[item.metadata.name] = item.to_dict()

@@ -78,7 +78,7 @@ def _streaming(resp, stop: threading.Event):
 
 
 def _get_json(kube: Kube, path: str, query: list, what: str) -> dict:
-    with translating(what):
+    with translating(what, kube):
         resp = kube.dyn.request("GET", path, query_params=list(query), serialize=False, _request_timeout=(10, 60))
         try:
             return json.loads(resp.data)
@@ -166,7 +166,7 @@ def _watch(kube: Kube, path, query, version, window, stop, what) -> Iterator[tup
     params = [*query, ("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", str(window))]
     if version:
         params.append(("resourceVersion", version))
-    with translating(what):
+    with translating(what, kube):
         try:
             resp = kube.dyn.request("GET", path, query_params=params, serialize=False, _request_timeout=(10, window + 20))
         except ApiException as e:
@@ -212,7 +212,7 @@ def follow_logs(
     kube = kube or current()
     stop = stop or Stop()
     query = [("follow", "true")] + [(k, str(v)) for k, v in (("container", container), ("tailLines", tail)) if v is not None]
-    with translating(f"following the logs of pod {pod}" + (f" container {container}" if container else "")):
+    with translating(f"following the logs of pod {pod}" + (f" container {container}" if container else ""), kube):
         resp = kube.dyn.request("GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query_params=query,
                                 serialize=False, _request_timeout=(10, None))  # a log may stay silent for hours
     with _streaming(resp, stop):

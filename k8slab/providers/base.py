@@ -118,6 +118,11 @@ class Provider:
             progress(f"registry mirrors ({mirrors.describe(self.settings.mirrors)}) not set: the {self.name} provider "
                      "leaves the cluster alone, and its own configuration governs where its nodes pull images from")
 
+    def why_unreachable(self, server: str) -> K8sLabError | None:
+        """Why the API server at `server` does not answer (the cluster is gone, its node stopped...),
+        as a one-line error to show in place of "does not answer"; None when the provider cannot tell."""
+        return None
+
     # Whether the kubeconfig written last time still fits a reused cluster: only where it follows from
     # the cluster's name alone (kind), not from a setting the learner may have changed since.
     keeps_kubeconfig = False
@@ -175,16 +180,22 @@ class Provider:
         self.use_mirrors(progress, created=not reused)
         kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
         path = self.kubeconfig_path if kept else self.kubeconfig()
-        kube = kubeclient.use(path)
+        kube = self._use(path)
         try:
             self.ready(kube, timeout, patient=woke)
         except K8sLabError:
             if not kept:
                 raise
-            path = self.kubeconfig()  # the kept one no longer fits: the cluster was made anew outside the kit
-            kube = kubeclient.use(path)
-            self.ready(kube, timeout)
+            path = self.kubeconfig()  # the kept one may no longer fit: the cluster was made anew outside the kit
+            kube = self._use(path)
+            progress(f"waiting for the API server of {self.cluster_name!r} (up to {timeout:g}s)")
+            self.ready(kube, timeout, patient=True)  # or it is restarting, its node running
         return Cluster(self, path, kube)
+
+    def _use(self, path: Path) -> kubeclient.Kube:
+        kube = kubeclient.use(path)
+        kube.explain = lambda: self.why_unreachable(kube.host)
+        return kube
 
     def down(self, progress: Progress = print) -> bool:
         if not self.exists():

@@ -24,10 +24,11 @@ def kind_env() -> dict | None:
     return dict(os.environ, KIND_EXPERIMENTAL_PROVIDER="podman") if name() == "podman" else None
 
 
-def kind_nodes(cluster: str) -> list[tuple[str, str, str]]:
+def kind_nodes(cluster: str, timeout: float | None = 600) -> list[tuple[str, str, str]]:
     """(container, state, published ports) of each node container of a kind cluster."""
     fmt = "{{.Names}}\t{{.State}}\t{{.Ports}}"
-    out = run([name(), "ps", "-a", "--filter", f"label={LABEL}={cluster}", "--format", fmt], "listing kind's node containers").stdout
+    out = run([name(), "ps", "-a", "--filter", f"label={LABEL}={cluster}", "--format", fmt], "listing kind's node containers",
+              timeout=timeout).stdout
     return [tuple((line.split("\t") + ["", ""])[:3]) for line in out.splitlines() if line.strip()]
 
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .. import mirrors
-from ..errors import ProviderError
+from ..errors import K8sLabError, ProviderError
 from . import engine, kindconfig
 from .base import Progress, Provider, run, stream
 
@@ -22,6 +22,22 @@ class KindProvider(Provider):
 
     def exists(self) -> bool:
         return bool(engine.kind_nodes(self.cluster_name))  # what `kind get clusters` lists, in one call
+
+    def why_unreachable(self, server: str) -> K8sLabError | None:
+        try:
+            nodes = engine.kind_nodes(self.cluster_name, timeout=10)
+        except K8sLabError as e:
+            return ProviderError(f"the kind cluster {self.cluster_name!r} cannot run: {e.message}",
+                                 e.hint or f"start {engine.name()}, then run `lab.up()`")
+        if not nodes:
+            return ProviderError(f"the kind cluster {self.cluster_name!r} was deleted",
+                                 "run `lab.up()` or `k8slab up` to create it again")
+        stopped = [node for node, state, _ in nodes if state != "running"]
+        if stopped:
+            return ProviderError(f"the kind node {stopped[0]} is stopped: Docker or this machine restarted",
+                                 "run `lab.up()` or `k8slab up` to start it")
+        return ProviderError(f"the API server of the kind cluster {self.cluster_name!r} at {server} does not answer, "
+                             "although its node runs", "it may be restarting: `lab.up()` waits until it answers")
 
     def wake(self, progress: Progress) -> bool:
         stopped = [node for node, state, _ in engine.kind_nodes(self.cluster_name) if state != "running"]
