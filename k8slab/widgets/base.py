@@ -16,7 +16,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from ..errors import K8sLabError, WaitTimeout
+from ..errors import ClusterUnreachable, K8sLabError, WaitTimeout
 from ..kube.client import Kube, current
 from ..kube.watching import Stop
 
@@ -78,6 +78,7 @@ class LiveWidget(widgets.VBox):
     tick: float | None = None  # re-render this often even without changes (for ages)
     min_interval = 0.1  # seconds between renders at most
     first_wait = 3.0  # how long a display waits for the first state, for the saved HTML
+    max_retry_delay = 10.0  # seconds between a failed worker's retries at most
 
     def __init__(self, kube: Kube | None = None, start: bool = True, controls: list | None = None):
         self._kube = kube or current()
@@ -154,20 +155,24 @@ class LiveWidget(widgets.VBox):
         return t
 
     def _guarded(self, fn: Callable, *args) -> None:
-        """Run a worker; a kit error is shown in one line and the worker starts over, with backoff."""
+        """Run a worker; a kit error is shown in one line and the worker starts over, with backoff
+        (at most `max_retry_delay`, so the view comes back soon after the cluster does)."""
         delay = 1.0
         while not self._stop.is_set():
             try:
                 fn(*args)
                 return
+            except ClusterUnreachable as e:
+                lost = "connection lost" if self._synced.is_set() else "no connection"
+                self._fail(f"{lost}, retrying in {delay:g}s: {e}")
             except K8sLabError as e:
                 self._fail(str(e))
-                if self._stop.wait(delay):
-                    return
-                delay = min(delay * 2, 30)
             except Exception as e:  # a bug: say so in the view rather than die silently
                 self._fail(f"{type(e).__name__}: {e}")
                 return
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, self.max_retry_delay)
 
     def _fail(self, message: str) -> None:
         with self._cond:

@@ -44,7 +44,11 @@ class RolloutProgress(LiveWidget):
 
     def _watch_replicasets(self) -> None:
         for etype, rs in follow("apps/v1", "ReplicaSet", self.namespace, stop=self._stop, kube=self._kube):
-            if etype == SYNCED or not _owned_by(rs, self.name) and etype != "DELETED":
+            if etype == SYNCED:
+                if self._synced.is_set():  # back after an error: in step again (the first sync is the Deployment's)
+                    self._ok()
+                continue
+            if not _owned_by(rs, self.name) and etype != "DELETED":
                 continue
             with self._cond:
                 if etype == "DELETED":
