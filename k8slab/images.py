@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 import docker
 import requests
+import urllib3
 
 from . import config, dockerfile, layers as layer_records
 from .errors import DockerUnavailable, ImageError, K8sLabError
@@ -67,6 +68,9 @@ def translating(what: str):
         raise ImageError(f"{what}: {_explanation(e)}") from e
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, FileNotFoundError) as e:
         raise unavailable() from e
+    except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException) as e:  # a stream cut off midway
+        raise DockerUnavailable(f"{what}: the connection to Docker at {docker_host()} broke off",
+                                "is Docker still running? `k8slab doctor` checks") from e
     except docker.errors.DockerException as e:
         if "fetching server API version" in str(e) or isinstance(e.__context__, requests.exceptions.RequestException):
             raise unavailable() from e
@@ -265,8 +269,31 @@ def _run_build(context: bytes, tag: str, nocache: bool, tracker: StepTracker, pr
     return image_id, lines
 
 
+def _answers() -> bool:
+    """Whether the engine answers a ping within a few seconds (the SDK's own ping waits up to 120 s)."""
+    api = _api()
+    try:
+        return api.get(f"{api.base_url}/_ping", timeout=5).ok
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+        return False
+
+
 def _stream(start: Callable[[], Iterable[dict]], progress: Progress, what: str, hint: str | None = None) -> dict | None:
-    """Start a decoded JSON stream (build, pull, push) and relay it; an error in it becomes an ImageError."""
+    """Start a decoded JSON stream (build, pull, push) and relay it; an error in it becomes an ImageError.
+
+    When the engine stops midway, the stream breaks off, or ends with an error the stopping engine
+    made up (the build step it killed, a lost network sandbox): then the error says the engine stopped.
+    """
+    try:
+        return _relay(start, progress, what, hint)
+    except K8sLabError as e:
+        if _answers():
+            raise
+        raise DockerUnavailable(f"{what}: the Docker engine at {docker_host()} stopped before it finished",
+                                "start Docker again, e.g. `sudo systemctl start docker` or Docker Desktop, then run it again") from e
+
+
+def _relay(start: Callable[[], Iterable[dict]], progress: Progress, what: str, hint: str | None = None) -> dict | None:
     aux, partial, last_status = None, "", None
     try:
         with translating(what):
