@@ -152,12 +152,18 @@ class PrivateDocker:
         self.root = root
         self.host = f"unix://{root}/docker.sock"
         self.proc: subprocess.Popen | None = None
+        # A bridge of its own: with --bridge=none dockerd deletes the host's docker0 at start
+        # (moby's removeDefaultBridgeInterface), and the main daemon's containers lose their network.
+        self.bridge = f"k8f{root.name[-8:]}".replace("_", "")[:15]
 
     def start(self, timeout: float = 60) -> None:
         main = Path("/etc/docker/daemon.json")
         settings = json.loads(main.read_text()) if main.is_file() and main.stat().st_size else {}
         conf = self.root / "daemon.json"
         conf.write_text(json.dumps({k: v for k, v in settings.items() if k in ("runtimes", "default-runtime")}))
+        for step in (["link", "add", self.bridge, "type", "bridge"], ["addr", "add", "10.213.213.1/24", "dev", self.bridge],
+                     ["link", "set", self.bridge, "up"]):
+            subprocess.run(["ip", *step], check=True, capture_output=True)
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
             notify.bind(str(self.root / "notify.sock"))
             notify.settimeout(timeout)
@@ -166,7 +172,7 @@ class PrivateDocker:
                 [shutil.which("dockerd"), "--config-file", str(conf), "--host", self.host,
                  "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
                  "--pidfile", str(self.root / "docker.pid"), "--cgroup-parent", f"/{self.root.name}",
-                 "--bridge=none", "--iptables=false", "--ip-masq=false", "--shutdown-timeout", "2"],
+                 f"--bridge={self.bridge}", "--iptables=false", "--ip-masq=false", "--shutdown-timeout", "2"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 env=dict(os.environ, NOTIFY_SOCKET=str(self.root / "notify.sock")))
             log.close()
@@ -214,6 +220,7 @@ class PrivateDocker:
         for mount in sorted(_mounts_under(self.root), key=len, reverse=True):
             subprocess.run(["umount", "--lazy", mount], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
+        subprocess.run(["ip", "link", "delete", self.bridge], capture_output=True)
         for group in self.cgroups():  # its --cgroup-parent, which Docker leaves behind (empty)
             for folder in sorted((p for p in group.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
                 folder.rmdir()
@@ -236,6 +243,10 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _links() -> set[str]:
+    return {p.name for p in Path("/sys/class/net").iterdir() if not p.name.startswith("veth")}
+
+
 def _mounts_under(root: Path) -> list[str]:
     return [fields[4] for fields in (line.split() for line in Path("/proc/self/mountinfo").read_text().splitlines())
             if fields[4] == str(root) or fields[4].startswith(f"{root}/")]
@@ -252,6 +263,7 @@ def private_docker(monkeypatch):
         require(f"image {BUSYBOX}", "bash tests/images/build-base-images")
     # Short: a unix socket's path has at most 107 bytes, and containerd's lies two folders deeper.
     daemon = PrivateDocker(Path(tempfile.mkdtemp(prefix="k8slab-dockerd-")))
+    bridges = _links()
     try:
         daemon.start()
         daemon.load(BUSYBOX)
@@ -263,6 +275,7 @@ def private_docker(monkeypatch):
             sdk.close()
         daemon.remove()
         assert not daemon.leftovers() and not daemon.cgroups() and not daemon.root.exists()
+        assert _links() == bridges, "the private daemon changed the host's network interfaces"
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
