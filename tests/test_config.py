@@ -58,7 +58,7 @@ def test_the_settings_file_is_found_by_k8slab_config_home_or_in_the_users_home(s
 
 
 def test_image_map_forgives_spaces_and_empty_entries():
-    assert config.parse_images(" nginx:1.17.0 = k8slab.local/nginx:1.17.0 ,, node:7=k8slab.local/node:18 ,") == {
+    assert config.parse_images(" nginx:1.17.0 = k8slab.local/nginx:1.17.0 ,, , node:7=k8slab.local/node:18 ,") == {
         "nginx:1.17.0": "k8slab.local/nginx:1.17.0", "node:7": "k8slab.local/node:18"}
     assert config.parse_images("") == {}
 
