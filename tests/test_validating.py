@@ -149,15 +149,16 @@ def test_crd_schema_forms():
         "labels": {"type": "object", "additionalProperties": {"type": "object", "properties": {"x": {"type": "string"}}}},
         "steps": {"type": "array", "items": {"type": "object", "properties": {"x": {"type": "string"}}}},
         "template": {"type": "object", "x-kubernetes-embedded-resource": True, "properties": {"spec": {"type": "object"}}},
+        "raw": {"type": "object", "x-kubernetes-embedded-resource": True, "x-kubernetes-preserve-unknown-fields": True},
         "open": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"known": {"type": "string"}}},
     })
     untouched = copy.deepcopy(crd)
     ok = thing(port=80, mode=None, name="n", labels={"k": {"x": "1"}}, steps=[{"x": "1"}],
                template={"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {}},
-               open={"known": "k", "extra": 1})
+               open={"known": "k", "extra": 1}, raw={"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}})
     assert refused(crd, ok, thing(port="http", mode="b")) == {}
     bad = thing(port=1.5, mode="c", name=None, labels={"k": {"y": "1"}}, steps=[{"y": "1"}],
-                template={"apiVersion": 1, "kind": 2, "metadata": "m", "other": {}}, open={"known": 1})
+                template={"apiVersion": 1, "kind": 2, "metadata": "m", "other": {}}, open={"known": 1}, raw={"kind": 3})
     assert refused(crd, bad) == {
         "spec.port": "1.5 is not valid under any of the given schemas",
         "spec.mode": "'c' is not one of ['a', 'b', None]",
@@ -169,6 +170,7 @@ def test_crd_schema_forms():
         "spec.template.metadata": "'m' is not of type 'object'",
         "spec.template.other": UNKNOWN,
         "spec.open.known": "1 is not of type 'string'",
+        "spec.raw.kind": "3 is not of type 'string'",
     }
     assert crd == untouched  # the CRD is sent to the cluster later: validating must not add to it
 
@@ -196,6 +198,7 @@ def test_versions_a_crd_does_not_serve():
 
 def test_a_custom_resource_without_its_crd_is_left_to_the_server_only_when_sending():
     obj = {"apiVersion": "ceph.rook.io/v1", "kind": "CephCluster", "metadata": {"name": "x"}, "spec": {}}
+    assert [(p.path, p.message) for p in validating.validate([obj])] == [("", "no CRD for ceph.rook.io/v1 CephCluster to validate against")]
     assert validating.validate([obj], sending=True) == []
     validating.check([obj], sending=True)
     with pytest.raises(ManifestError) as err:
