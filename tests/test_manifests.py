@@ -238,7 +238,7 @@ def test_container_and_service_ports_spell_out_tcp():
 def test_generate_name_is_a_name_and_an_object_whose_items_are_data_is_not_a_list():
     (pod,) = manifests.load("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n")
     assert manifests.describe(pod) == "Pod/web-"
-    (thing,) = manifests.load("{apiVersion: example.com/v1, kind: Shelf, metadata: {name: s}, items: [{a: 1}]}")
+    (thing,) = manifests.load('{"apiVersion": "example.com/v1", "kind": "Shelf", "metadata": {"name": "s"}, "items": [{"a": 1}]}')
     assert thing["items"] == [{"a": 1}]
 
 

@@ -218,7 +218,7 @@ def test_check_says_how_many_more_and_where_to_see_them():
 def test_problems_in_text_name_the_line_and_the_schema_version():
     text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replica: 2\n"
             "  template:\n    spec:\n      containers:\n      - {name: c, image: nginx, ports: [{containerPort: http}]}\n")
-    assert [str(p) for p in validating.validate(text, k8s_version="v1.31.2")] == [
+    assert sorted(str(p) for p in validating.validate(text, k8s_version="v1.31.2")) == [
         "the YAML, line 4: Deployment/web: spec.selector: required field is missing",
         "the YAML, line 5: Deployment/web: spec.replica: unknown field (not in the Kubernetes 1.31.0 Deployment schema)",
         "the YAML, line 9: Deployment/web: spec.template.spec.containers[0].ports[0].containerPort: "
