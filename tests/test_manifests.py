@@ -282,3 +282,17 @@ def test_folders_and_paths_that_give_nothing(tmp_path):
     with pytest.raises(ManifestError) as err:
         manifests.load(long_name)
     assert one_line(err) == f"cannot read {long_name}: File name too long (check the path and its permissions)"
+
+
+def test_a_misshapen_workload_gets_no_overrides_and_no_traceback():
+    objs = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": "containers"},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"},
+             "spec": {"containers": [{"name": "c", "image": ["nginx:1.17.0"]}]}}]
+    assert manifests.override_images(objs, IMAGES) == []
+    assert list(manifests.containers(objs[0])) == []
+
+
+def test_a_json_file_that_is_a_list_names_json_in_its_error(tmp_path):
+    text = '[\n  {"apiVersion": "v1", "kind": "Pod"\n   "metadata": {"name": "a"}}\n]\n'
+    assert load_error(tmp_path, "pods.json", text) == (
+        "invalid JSON in pods.json, line 3: did not find expected ',' or '}' (fix the indentation or quoting there)")

@@ -263,3 +263,36 @@ def test_without_the_validation_packages_the_error_says_what_to_install(monkeypa
     with pytest.raises(ToolMissing) as err:
         validating.validate_custom(thing(), [_crd({})])
     assert str(err.value) == "validation needs the `jsonschema` package (pip install kubernetes-validate)"
+
+
+POD_1GB = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p, clusterName: c}
+spec:
+  containers:
+  - name: c
+    image: nginx
+    resources: {limits: {memory: 1GB, cpu: 500m}}
+"""
+
+
+@pytest.mark.parametrize("server, cluster_name_refused", [("v1.20.2", False), ("v1.24.0", False), ("v1.25.0", True), (None, True)])
+def test_quantities_kubernetes_cannot_read_and_cluster_name_on_older_servers(server, cluster_name_refused):
+    version = validating.schema_version(server, oldest_if_older=True)
+    problems = [str(p) for p in validating.validate(POD_1GB, k8s_version=server, sending=True)]
+    assert problems == [
+        f"the YAML, line 3: Pod/p: metadata.clusterName: unknown field (not in the Kubernetes {version} Pod schema)",
+    ] * cluster_name_refused + [
+        "the YAML, line 8: Pod/p: spec.containers[0].resources.limits.memory: "
+        "'1GB' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi",
+    ]
+
+
+def test_a_misspelt_field_comes_before_the_required_one_it_leaves_out():
+    text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec:\n  podselector: {}\n"
+    with pytest.raises(ManifestError) as err:
+        validating.check(text, k8s_version="v1.31.2")
+    assert str(err.value) == ("invalid: the YAML, line 5: NetworkPolicy/deny: spec.podselector: unknown field "
+                              "(not in the Kubernetes 1.31.0 NetworkPolicy schema) (and 1 more) "
+                              "(`validating.validate(...)` lists them all)")
