@@ -287,6 +287,10 @@ def test_quantities_kubernetes_cannot_read_and_cluster_name_on_older_servers(ser
         "the YAML, line 8: Pod/p: spec.containers[0].resources.limits.memory: "
         "'1GB' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi",
     ]
+    dep = deployment()
+    dep["spec"]["template"]["metadata"]["clusterName"] = "c"  # any object's metadata, a pod template's too
+    assert [p.path for p in validating.validate([dep], k8s_version=server, sending=True)] == (
+        ["spec.template.metadata.clusterName"] * cluster_name_refused)
 
 
 def test_a_misspelt_field_comes_before_the_required_one_it_leaves_out():
