@@ -78,9 +78,11 @@ def _from_file(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise K8sLabError(f"the settings file {path} is not valid YAML: {str(e).splitlines()[0]}", "fix or delete it") from e
+    if not isinstance(data, dict):
+        raise K8sLabError(f"the settings file {path} is not a mapping of settings", "write one `key: value` per line, e.g. provider: kind")
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(data) - known)
-    if not isinstance(data, dict) or unknown:
+    if unknown:
         raise K8sLabError(f"the settings file {path} has unknown keys {unknown}", f"known keys: {', '.join(sorted(known))}")
     return data
 

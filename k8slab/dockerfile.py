@@ -50,8 +50,8 @@ def parse(text: str, source: str = "Dockerfile") -> list[Instruction]:
         if not continued:
             out.append(_instruction(start, " ".join(p.strip() for p in pending if p.strip()), source))
             pending = []
-    if pending:
-        out.append(_instruction(start, " ".join(pending), source))
+    if pending:  # the last line ends with a backslash
+        out.append(_instruction(start, " ".join(p.strip() for p in pending if p.strip()), source))
     _check(out, source)
     return out
 
@@ -72,8 +72,8 @@ def _check(instructions: list[Instruction], source: str) -> None:
         raise ImageError(f"{source} has no instructions", "start it with FROM <base image>")
     first = next((i for i in instructions if i.keyword != "ARG"), None)
     if first is None or first.keyword != "FROM":
-        where = f"line {first.line}" if first else "the file"
-        raise ImageError(f"{source} {where}: the first instruction must be FROM", "e.g. FROM node:7")
+        where = f" line {first.line}" if first else ""
+        raise ImageError(f"{source}{where}: the first instruction must be FROM", "e.g. FROM node:7")
     for i in instructions:
         if i.keyword == "FROM" and from_image(i) is None:
             raise ImageError(

@@ -7,6 +7,7 @@ with the file and line, before anything is sent to the API server.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -97,7 +98,7 @@ def _load(manifest: Manifest) -> list[dict]:
 
 
 def _load_path(path: Path) -> list[dict]:
-    if path.is_dir():
+    if os.path.isdir(path):  # False, not an OSError, for a name too long or a folder we may not enter
         files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
         if not files:
             raise ManifestError(f"no .yaml, .yml or .json files under {path}")

@@ -123,7 +123,7 @@ def _find_crd(obj: dict, crds: list[dict]) -> tuple[dict | None, dict | None]:
 
 def crd_schema(version: dict) -> dict:
     """A copy of one CRD version's openAPIV3Schema (an object that allows anything if it has none)."""
-    return copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"})
+    return copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
 
 
 def custom_schema(obj: dict, crds: list[dict]) -> dict | None:

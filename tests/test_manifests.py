@@ -187,3 +187,112 @@ def test_every_field_keeps_its_line_and_clean_drops_the_bookkeeping():
     assert set(manifests.clean(dep)) == {"apiVersion", "kind", "metadata", "spec"}
     listed = manifests.load("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n")
     assert manifests.location(listed[0], ["metadata", "name"]) == "the YAML, line 7"
+
+
+# -- what the kit reads from objects: containers, names, ports -------------------------------
+
+POD_WITH_INIT = {
+    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"initContainers": [{"name": "wait", "image": "busybox:1.36"}],
+             "containers": [{"name": "web", "image": "nginx:1.17.0"}, {"name": "log", "image": "k8slab.local/busybox:1"},
+                            {"name": "other", "image": "redis:7"}]},
+}
+CRONJOB = {
+    "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"generateName": "tick-"},
+    "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {
+        "containers": [{"name": "tick", "image": "busybox:1.36"}], "restartPolicy": "Never"}}}}},
+}
+IMAGES = {"nginx:1.17.0": "k8slab.local/nginx:1.17.0", "busybox:1.36": "k8slab.local/busybox:1",
+          "k8slab.local/busybox:1": "k8slab.local/busybox:1"}
+
+
+def test_image_overrides_reach_init_containers_and_cronjob_templates():
+    pod, cron = manifests.load([POD_WITH_INIT, CRONJOB])
+    changes = manifests.override_images([pod, cron], IMAGES)
+    assert changes == [
+        ("Pod/web in shop", "busybox:1.36", "k8slab.local/busybox:1"),
+        ("Pod/web in shop", "nginx:1.17.0", "k8slab.local/nginx:1.17.0"),
+        ("CronJob/tick-", "busybox:1.36", "k8slab.local/busybox:1"),
+    ]
+    assert [c["image"] for c in manifests.containers(pod)] == [
+        "k8slab.local/busybox:1", "k8slab.local/nginx:1.17.0", "k8slab.local/busybox:1", "redis:7"]
+    assert [c["name"] for c in manifests.containers(cron)] == ["tick"]
+
+
+def test_container_and_service_ports_spell_out_tcp():
+    """Server-side apply on 1.18-1.20 refuses a port list without `protocol` (see default_port_protocols)."""
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "dns"},
+           "spec": {"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"initContainers": [{"name": "i", "image": "busybox:1.36", "ports": [{"containerPort": 1}]}],
+                    "containers": [{"name": "c", "image": "nginx:1.17.0", "ports": [{"containerPort": 80}]}, {"name": "d", "image": "x"}]}}
+    thing = {"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": {"ports": [{"port": 1}]}}
+    for obj in (svc, pod, thing):
+        manifests.default_port_protocols(obj)
+    assert svc["spec"]["ports"] == [{"port": 80, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]
+    assert [c.get("ports") for c in manifests.containers(pod)] == [
+        [{"containerPort": 1, "protocol": "TCP"}], [{"containerPort": 80, "protocol": "TCP"}], None]
+    assert thing["spec"]["ports"] == [{"port": 1}]  # only Services and containers have these port lists
+
+
+def test_generate_name_is_a_name_and_an_object_whose_items_are_data_is_not_a_list():
+    (pod,) = manifests.load("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n")
+    assert manifests.describe(pod) == "Pod/web-"
+    (thing,) = manifests.load('{"apiVersion": "example.com/v1", "kind": "Shelf", "metadata": {"name": "s"}, "items": [{"a": 1}]}')
+    assert thing["items"] == [{"a": 1}]
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}},
+     "ConfigMap in the object lacks metadata.name (every object needs apiVersion, kind and metadata.name)"),
+    ("apiVersion: v1\nkind: [Pod]\n", "an object in the YAML lacks metadata.name (every object needs apiVersion, kind and metadata.name)"),
+    ("kind: Pod\n", "Pod in the YAML lacks apiVersion, metadata.name (every object needs apiVersion, kind and metadata.name)"),
+    ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- 1.5\n",
+     "the YAML, line 5: items[1] of the List is a number, not a Kubernetes object (each item needs apiVersion, kind and metadata)"),
+    ("apiVersion: v1\nkind: List\nitems:\n- true\n",
+     "the YAML, line 4: items[0] of the List is a boolean, not a Kubernetes object (each item needs apiVersion, kind and metadata)"),
+    (42, "cannot read a manifest from a int (pass YAML text, a path, a dict or a list)"),
+])
+def test_what_cannot_be_an_object_is_one_line(manifest, message):
+    with pytest.raises(ManifestError) as err:
+        manifests.load(manifest)
+    assert one_line(err) == message
+
+
+def test_an_object_checked_on_its_own_is_the_object():
+    with pytest.raises(ManifestError) as err:
+        manifests.check({"kind": "Pod"})
+    assert one_line(err) == "Pod in the object lacks apiVersion, metadata.name (every object needs apiVersion, kind and metadata.name)"
+    assert manifests.location({"kind": "Pod"}, ["spec"]) == "the object"
+
+
+def test_folders_and_paths_that_give_nothing(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "cm.json").write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "j"}}')
+    assert [o["metadata"]["name"] for o in manifests.load(tmp_path / "json")] == ["j"]
+    with pytest.raises(ManifestError) as err:
+        manifests.load(tmp_path / "empty")
+    assert one_line(err) == f"no .yaml, .yml or .json files under {tmp_path / 'empty'}"
+    with pytest.raises(ManifestError) as err:
+        manifests.load(tmp_path / "nginx.yaml")
+    assert one_line(err) == (f"no such manifest file: {tmp_path / 'nginx.yaml'} "
+                             "(check the path (relative paths start from the notebook's folder))")
+    long_name = tmp_path / ("x" * 300 + ".yaml")
+    with pytest.raises(ManifestError) as err:
+        manifests.load(long_name)
+    assert one_line(err) == f"cannot read {long_name}: File name too long (check the path and its permissions)"
+
+
+def test_a_misshapen_workload_gets_no_overrides_and_no_traceback():
+    objs = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": "containers"},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"},
+             "spec": {"containers": [{"name": "c", "image": ["nginx:1.17.0"]}]}}]
+    assert manifests.override_images(objs, IMAGES) == []
+    assert list(manifests.containers(objs[0])) == []
+
+
+def test_a_json_file_that_is_a_list_names_json_in_its_error(tmp_path):
+    text = '[\n  {"apiVersion": "v1", "kind": "Pod"\n   "metadata": {"name": "a"}}\n]\n'
+    assert load_error(tmp_path, "pods.json", text) == (
+        "invalid JSON in pods.json, line 3: did not find expected ',' or '}' (fix the indentation or quoting there)")
