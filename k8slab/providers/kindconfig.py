@@ -17,6 +17,17 @@ NODE_IMAGES = {
     "0.22": "kindest/node:v1.29.2@sha256:51a1434a5397193442f0be2a297b488b6c919ce8a3931be0ce822606ea5ca245",
 }
 
+# The three newest images a kind release was built with, as its release notes list them ("Images pre-built
+# for this release", https://github.com/kubernetes-sigs/kind/releases/tag/v0.26.0); the learners' CI
+# (.ci/learners/notebooks-on-kind.yml) runs the notebooks on each.
+SUPPORTED_NODE_IMAGES = {
+    "0.26": (
+        "kindest/node:v1.32.0@sha256:c48c62eac5da28cdadcf560d1d8616cfa6783b58f0d94cf63ad1bf49600cb027",
+        "kindest/node:v1.31.4@sha256:2cb39f7295fe7eafee0842b1052a599a4fb0f8bcf3f83d96c7f4864c357c6c30",
+        "kindest/node:v1.30.8@sha256:17cd608b3971338d9180b00776cb766c50d0a0b6b904ab4ff52fd3fc5c6369bf",
+    ),
+}
+
 # NodePorts the notebooks use answer on 127.0.0.1 of the learner's machine.
 NODE_PORTS = (30080, 30081, 30082)
 SHARED_IN_NODE = "/k8slab/shared"
