@@ -404,6 +404,13 @@ class Running:
         except OSError as e:
             raise ImageError(f"{url} does not answer: {e}", f"the container's logs say why: {self.logs().strip()[-200:] or '(empty)'}") from e
 
+    def wait_for_log(self, pattern: str, timeout: float = 10) -> str:
+        """Follow the log until the regex `pattern` matches, then return the log: a server may write
+        a request's line only after it has answered (nginx's access log)."""
+        with translating(f"reading the logs of {self.name}"):
+            _wait_for_log(self, pattern, timeout, "did the request reach it? `get()` it first, or wait longer")
+        return self.logs()
+
     def logs(self) -> str:
         with translating(f"reading the logs of {self.name}"):
             try:
@@ -490,7 +497,8 @@ def port_in_use(port: int | None) -> ImageError:
     return ImageError(f"host port {port} is already in use", "pick another host_port, or leave it out for a free one")
 
 
-def _wait_for_log(running: Running, text: str, timeout: float) -> None:
+def _wait_for_log(running: Running, text: str, timeout: float,
+                  hint: str = "pass ready_log=None for an image that logs nothing on start") -> None:
     """Follow the container's log until the regex `text` matches; the stream is cut at the deadline."""
     stream = _api().logs(running.container_id, stream=True, follow=True)
     timer = threading.Timer(timeout, stream.close)
@@ -508,8 +516,7 @@ def _wait_for_log(running: Running, text: str, timeout: float) -> None:
     last = (running.logs().strip().splitlines() or ["(no output)"])[-1]
     if not state.get("Running"):
         raise ImageError(f"{running.image} exited with code {state.get('ExitCode')}: {last}", "fix the app or its ENTRYPOINT and build again")
-    raise ImageError(f"{running.image} did not log {text!r} within {timeout:g}s (last line: {last})",
-                     "pass ready_log=None for an image that logs nothing on start")
+    raise ImageError(f"{running.image} did not log {text!r} within {timeout:g}s (last line: {last})", hint)
 
 
 # -- share it ---------------------------------------------------------------------

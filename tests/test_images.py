@@ -307,7 +307,7 @@ def test_run_local_answers_and_logs_the_request(bases, tag):
         assert app.url == f"http://127.0.0.1:{app.port}/"
         answer = app.get()
         assert answer.startswith("You've hit ") and answer.endswith("\n")
-        assert "Received request from" in app.logs()
+        assert "Received request from" in app.wait_for_log("Received request from")
         cid = app.container_id
     assert not images.client().containers.list(all=True, filters={"id": cid}), "stopped AND removed"
     app.stop()  # again: nothing to do
@@ -317,7 +317,9 @@ def test_run_local_answers_and_logs_the_request(bases, tag):
 def test_run_the_nginx_stand_in_through_the_override_map(bases, capsys):
     with images.run_local("nginx:1.17.0", container_port=80, overrides={"nginx:1.17.0": "k8slab.local/nginx:1.17.0"}) as web:
         assert "<h1>Welcome to nginx!</h1>" in web.get()
-        assert '"GET / HTTP/1.1" 200' in web.logs()
+        assert '"GET / HTTP/1.1" 200' in web.wait_for_log(r'"GET / HTTP/1\.1" 200')
+        with pytest.raises(ImageError, match=r"did not log 'never' within 1s .*\(did the request reach it"):
+            web.wait_for_log("never", timeout=1)
     assert capsys.readouterr().out == "image override: nginx:1.17.0 -> k8slab.local/nginx:1.17.0\n"
 
 
