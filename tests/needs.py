@@ -4,6 +4,7 @@ except in CI (CI=true), where `.ci/run` provides everything and a missing piece 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,21 @@ def cluster_kubeconfig() -> str | None:
         kit = settings.home / f"{settings.cluster_name}.kubeconfig"
         path = str(kit) if kit.is_file() else None
     return path if path and Path(path).is_file() else None
+
+
+def kind_node_image() -> str | None:
+    """The node image the kit's kind provider would use here (the setting, else the one pinned for this kind)."""
+    from k8slab import config
+    from k8slab.providers import kindconfig
+
+    version = subprocess.run(["kind", "version"], capture_output=True, text=True).stdout.split()
+    return config.load().node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
+
+
+def require_images(engine: str, *images: str | None) -> None:
+    """Each image in `engine` (docker or podman), pulled if it can be; else require() it."""
+    for image in filter(None, images):
+        if (subprocess.run([engine, "image", "inspect", image], capture_output=True).returncode
+                and subprocess.run([engine, "pull", image], capture_output=True).returncode):
+            require(f"image {image} in {engine.capitalize()}",
+                    f"`{engine} pull {image}`, or load it (`docker save {image} | {engine} load`)")

@@ -37,7 +37,7 @@ from k8slab.kube import applying, client as kubeclient, waiting, watching
 from k8slab.providers import engine, kindconfig
 from k8slab.providers.base import Cluster
 
-from .needs import require
+from .needs import kind_node_image, require, require_images
 
 REPO = Path(__file__).resolve().parent.parent
 BUSYBOX = "k8slab.local/busybox:1"
@@ -352,6 +352,7 @@ def spare(tmp_path_factory):
             require(tool, "kind from conda's kubernetes-kind; apt-get install docker.io")
     if engine.name() != "docker":
         require("Docker under kind", "these tests run commands in the node with `docker exec`")
+    require_images("docker", kind_node_image(), BUSYBOX, NGINX)
     with pytest.MonkeyPatch.context() as mp:
         home = tmp_path_factory.mktemp("spare-home")
         mp.setenv("K8SLAB_HOME", str(home))  # its kubeconfig and shared folder, not the kit's

@@ -13,11 +13,11 @@ import uuid
 
 import pytest
 
-from k8slab import cluster, config
+from k8slab import cluster
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
-from .needs import require
+from .needs import kind_node_image, require, require_images
 from .test_kind import _get
 
 PORTS = (31080, 31081, 31082)
@@ -33,11 +33,7 @@ def on_podman(monkeypatch, kit_home):
     for tool in ("podman", "kind"):
         if not shutil.which(tool):
             require(tool, "apt-get install podman; kind from conda's kubernetes-kind")
-    version = subprocess.run(["kind", "version"], capture_output=True, text=True).stdout.split()
-    image = config.load().node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
-    for needed in filter(None, (image, BUSYBOX)):
-        if podman("image", "exists", needed).returncode and podman("pull", needed).returncode:
-            require(f"image {needed} in Podman", f"`podman pull {needed}`, or `docker save {needed} | podman load`")
+    require_images("podman", kind_node_image(), BUSYBOX)
     monkeypatch.setenv("KIND_EXPERIMENTAL_PROVIDER", "podman")
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
     monkeypatch.setattr(cluster, "_cluster", cluster._cluster)  # the kit's current cluster, back after the test
