@@ -81,7 +81,8 @@ def deployment_ready(name: str, replicas: int | None = None, namespace: str = "d
             return False
         want = (dep.get("spec") or {}).get("replicas", 1)
         if replicas is not None and want != replicas:
-            raise CheckFailed(f"Deployment/{name} asks for {want} replicas, not {replicas}", f"set spec.replicas: {replicas} and apply again")
+            raise CheckFailed(f"Deployment/{name} asks for {want} replicas, not {replicas}",
+                              f"set spec.replicas: {replicas} and apply again")
         return waiting.rollout_complete(dep)
 
     what = f"Deployment/{name} has {replicas if replicas is not None else 'all its'} replicas ready"
@@ -107,7 +108,8 @@ def pod_has_label(name: str, key: str, value: str, namespace: str = "default", t
     def describe(pod):
         return "no such pod" if pod is None else f"its labels are {pod['metadata'].get('labels') or {}}"
 
-    return _grade(f"Pod/{name} has label {key}={value}", f"`%kubectl label pod {name} {key}={value} -n {namespace}` or add it under metadata.labels",
+    return _grade(f"Pod/{name} has label {key}={value}",
+                  f"`%kubectl label pod {name} {key}={value} -n {namespace}` or add it under metadata.labels",
                   _watch("v1", "Pod", name, namespace, done, timeout, describe))
 
 
@@ -159,7 +161,8 @@ def statefulset_ready(name: str, replicas: int, namespace: str = "default", time
         return "no such StatefulSet" if sts is None else f"{_status(sts).get('readyReplicas', 0)}/{sts['spec'].get('replicas')} ready"
 
     return _grade(f"StatefulSet/{name} has {replicas} ready pods ({name}-0 .. {name}-{replicas - 1})",
-                  "pods start one after another: each must be Ready before the next", _watch("apps/v1", "StatefulSet", name, namespace, done, timeout, describe))
+                  "pods start one after another: each must be Ready before the next",
+                  _watch("apps/v1", "StatefulSet", name, namespace, done, timeout, describe))
 
 
 def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
@@ -201,7 +204,8 @@ def memory_limit(pod: str, expected: str, namespace: str = "default") -> Passed:
         waiting.wait_for_pod(pod, namespace, TIMEOUT)
         found = isolation.pod_memory_limit(pod, namespace)
         if found != expected:
-            raise CheckFailed(f"the cgroup of Pod/{pod} limits memory to {found}, not {expected}", "set resources.limits.memory (e.g. 32Mi)")
+            raise CheckFailed(f"the cgroup of Pod/{pod} limits memory to {found}, not {expected}",
+                              "set resources.limits.memory (e.g. 32Mi)")
 
     return _grade(f"Pod/{pod} is limited to {expected} of memory", "set resources.limits.memory in the container", read)
 

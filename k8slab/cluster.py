@@ -7,6 +7,7 @@ from pathlib import Path
 from . import config, providers
 from .errors import K8sLabError
 from .kube import applying, client as kubeclient
+from .providers import kindconfig
 from .providers.base import Cluster, Progress
 
 _cluster: Cluster | None = None
@@ -25,9 +26,7 @@ def up(provider_name: str | None = None, progress: Progress = print, timeout: fl
     global _cluster
     p = provider(provider_name, **settings)
     if rook and p.name == "kind":
-        from .rook import kind_mounts
-
-        p.extra_mounts = kind_mounts()
+        p.extra_mounts = kindconfig.rook_mounts()
     _cluster = p.up(progress, timeout)
     return _cluster
 

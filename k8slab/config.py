@@ -62,7 +62,8 @@ def parse_images(text: str) -> dict[str, str]:
     for pair in filter(None, (p.strip() for p in text.split(","))):
         old, sep, new = pair.partition("=")
         if not sep or not old or not new:
-            raise K8sLabError(f"K8SLAB_IMAGES entry {pair!r} is not IMAGE=REPLACEMENT", "e.g. K8SLAB_IMAGES=nginx:1.17.0=localhost:5000/nginx:1.17.0")
+            raise K8sLabError(f"K8SLAB_IMAGES entry {pair!r} is not IMAGE=REPLACEMENT",
+                              "e.g. K8SLAB_IMAGES=nginx:1.17.0=localhost:5000/nginx:1.17.0")
         out[old.strip()] = new.strip()
     return out
 

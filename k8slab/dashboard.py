@@ -19,13 +19,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from . import validating
+from . import fetching, manifests, validating
 from .errors import ImageError, K8sLabError
 from .kube import tokens, waiting
+from .kube.applying import ApplyReport, Progress, apply_each
 from .kube.client import Kube, current
 from .providers.base import tool
-from .rook import fetching
-from .rook.operator import ApplyReport, Progress, apply_each, parse, retarget
 
 NAMESPACE = "kubernetes-dashboard"
 ADMIN = "admin-user"
@@ -47,7 +46,7 @@ def admin_user(namespace: str = NAMESPACE) -> list[dict]:
 def objects(namespace: str = NAMESPACE, **fetch_args) -> list[dict]:
     """recommended.yaml (pinned, verified, cached) for `namespace`, then the admin user."""
     text = fetching.read(fetching.bundle("dashboard"), FILE, **fetch_args)
-    return retarget(parse(text, FILE), namespace, NAMESPACE) + admin_user(namespace)
+    return manifests.retarget(fetching.parse(text, FILE), namespace, NAMESPACE) + admin_user(namespace)
 
 
 def install(namespace: str = NAMESPACE, kube: Kube | None = None, progress: Progress = print, **fetch_args) -> ApplyReport:
@@ -78,15 +77,9 @@ def ready(namespace: str = NAMESPACE, timeout: float = 180, kube: Kube | None = 
 
 
 def token(namespace: str = NAMESPACE, hours: float = 1, kube: Kube | None = None) -> tokens.Sensitive:
-    """A login token for admin-user (`kubectl -n kubernetes-dashboard create token admin-user`)."""
+    """A login token for admin-user (`kubectl -n kubernetes-dashboard create token admin-user`), masked;
+    `lab.widgets.SecretView(lab.dashboard.token())` shows it with a reveal button."""
     return tokens.request_token(ADMIN, namespace, expiration_seconds=int(hours * 3600), kube=kube)
-
-
-def show_token(namespace: str = NAMESPACE, hours: float = 1, kube: Kube | None = None):
-    """The token in a masked field with a reveal button (the saved notebook keeps only the mask)."""
-    from .widgets.secret import SecretView
-
-    return SecretView(token(namespace, hours, kube), description="admin-user token")
 
 
 def proxy_url(namespace: str = NAMESPACE, port: int = 8001) -> str:

@@ -242,7 +242,8 @@ def _context(root: Path, text: str, progress: Progress) -> bytes:
     count = sum(1 for f in files if (root / f).is_file())
     progress(f"sending build context to Docker daemon: {count} files, {human(len(context))}")
     if len(context) > LARGE_CONTEXT:
-        progress(f"note: the context is {human(len(context))}: keep only what the image needs in {root} (or list the rest in .dockerignore)")
+        progress(f"note: the context is {human(len(context))}: keep only what the image needs in {root} "
+                 "(or list the rest in .dockerignore)")
     return context
 
 
@@ -402,7 +403,8 @@ class Running:
             with urllib.request.urlopen(url, timeout=timeout) as reply:
                 return reply.read().decode()
         except OSError as e:
-            raise ImageError(f"{url} does not answer: {e}", f"the container's logs say why: {self.logs().strip()[-200:] or '(empty)'}") from e
+            raise ImageError(f"{url} does not answer: {e}",
+                             f"the container's logs say why: {self.logs().strip()[-200:] or '(empty)'}") from e
 
     def wait_for_log(self, pattern: str, timeout: float = 10) -> str:
         """Follow the log until the regex `pattern` matches, then return the log: a server may write
@@ -515,7 +517,8 @@ def _wait_for_log(running: Running, text: str, timeout: float,
     state = _api().inspect_container(running.container_id)["State"]
     last = (running.logs().strip().splitlines() or ["(no output)"])[-1]
     if not state.get("Running"):
-        raise ImageError(f"{running.image} exited with code {state.get('ExitCode')}: {last}", "fix the app or its ENTRYPOINT and build again")
+        raise ImageError(f"{running.image} exited with code {state.get('ExitCode')}: {last}",
+                         "fix the app or its ENTRYPOINT and build again")
     raise ImageError(f"{running.image} did not log {text!r} within {timeout:g}s (last line: {last})", hint)
 
 
@@ -530,7 +533,8 @@ def push(image: str, registry: str | None = None, progress: Progress = print, ov
     image = resolve(image, overrides, say=_printed(progress))
     registry = registry or config.load().registry
     if not registry:
-        raise ImageError(f"no registry to push {image} to", "start one (`docker run -d -p 5000:5000 registry:2`) and pass registry='localhost:5000'")
+        raise ImageError(f"no registry to push {image} to",
+                         "start one (`docker run -d -p 5000:5000 registry:2`) and pass registry='localhost:5000'")
     _, path, tag, _ = dockerfile.split_ref(image)
     target = f"{registry}/{path}"
     api = _api()

@@ -123,7 +123,7 @@ class Comparison:
                 mark = "shared" if self.host_ns.get(t) == self.pod_ns.get(t) else "separate"
                 rows.append((t, self.host_ns.get(t, "n/a"), self.pod_ns.get(t, "n/a"), mark, NS_MEANING[t]))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4] for r in rows)
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[4] for r in rows)
 
     def cgroups(self) -> str:
         def memory(lines):

@@ -169,6 +169,27 @@ def containers(obj: dict) -> Iterable[dict]:
         yield from (c for c in found if isinstance(c, dict)) if isinstance(found, list) else ()
 
 
+def retarget(objs: list[dict], namespace: str, default: str) -> list[dict]:
+    """Move objects from the `default` namespace to `namespace`, like Rook's docs do with sed:
+    the Namespace itself, metadata.namespace, RBAC subjects, CSI driver names and `--namespace=` args."""
+    if namespace == default:
+        return objs
+    for obj in objs:
+        meta = obj.setdefault("metadata", {})
+        if obj["kind"] == "Namespace" and meta.get("name") == default:
+            meta["name"] = namespace
+        if meta.get("namespace") == default:
+            meta["namespace"] = namespace
+        for subject in obj.get("subjects") or []:
+            if subject.get("namespace") == default:
+                subject["namespace"] = namespace
+        if obj["kind"] == "Driver" and meta.get("name", "").startswith(default + "."):
+            meta["name"] = namespace + meta["name"][len(default):]
+        for c in containers(obj):
+            c["args"] = [f"--namespace={namespace}" if a == f"--namespace={default}" else a for a in c.get("args") or []]
+    return objs
+
+
 def default_port_protocols(obj: dict) -> None:
     """Spell out `protocol: TCP` (the API's default) on Service and container ports, in place.
 

@@ -123,7 +123,8 @@ def _find_crd(obj: dict, crds: list[dict]) -> tuple[dict | None, dict | None]:
 
 def crd_schema(version: dict) -> dict:
     """A copy of one CRD version's openAPIV3Schema (an object that allows anything if it has none)."""
-    return copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+    return copy.deepcopy(((version.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object",
+                                                                                    "x-kubernetes-preserve-unknown-fields": True})
 
 
 def custom_schema(obj: dict, crds: list[dict]) -> dict | None:
@@ -244,7 +245,7 @@ def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None, se
     cleaned = [manifests.clean(o) for o in loaded]
     known = list(crds) + crds_in(cleaned)
     problems: list[Problem] = []
-    for original, obj in zip(loaded, cleaned):
+    for original, obj in zip(loaded, cleaned, strict=True):
         found = validate_builtin(obj, k8s_version, oldest_if_older=sending)
         if found is None:
             found = [] if sending and _find_crd(obj, known)[0] is None else validate_custom(obj, known)

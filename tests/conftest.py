@@ -18,7 +18,7 @@ import pytest
 
 from k8slab.errors import K8sLabError
 from k8slab.kube import applying, client, waiting
-from k8slab.rook import fetching
+from k8slab import fetching
 
 from .needs import CLUSTER_HOW, cluster_kubeconfig, require
 

@@ -180,8 +180,10 @@ def test_quantities_that_kubernetes_cannot_read_are_named_before_sending():
         {"name": "c", "image": "busybox:1.36", "resources": {"limits": {"memory": "1GB", "cpu": 1}, "requests": {"cpu": "lots"}}}]}}
     problems = validating.validate([pod], k8s_version="v1.20.2", sending=True)
     assert [(p.path, p.message) for p in problems] == [
-        ("spec.containers[0].resources.limits.memory", "'1GB' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi"),
-        ("spec.containers[0].resources.requests.cpu", "'lots' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi"),
+        ("spec.containers[0].resources.limits.memory",
+         "'1GB' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi"),
+        ("spec.containers[0].resources.requests.cpu",
+         "'lots' is not a quantity: write a number with an optional suffix, e.g. 2, 500m or 1Gi"),
     ]
 
 

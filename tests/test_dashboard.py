@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from k8slab import dashboard, validating
 from k8slab.errors import Forbidden, ImageError, K8sLabError, NotFound
 from k8slab.kube import applying, tokens
-from k8slab.rook import fetching
+from k8slab import fetching
 from k8slab.widgets.secret import SecretView
 
 
@@ -115,7 +115,7 @@ def test_install_wait_token_proxy_and_teardown(kube, namespace, kit_home, dashbo
     assert dashboard.ready(namespace, timeout=60, kube=kube, progress=lines.append) is False
     assert lines[-1].startswith("the Dashboard is not running: pod kubernetes-dashboard-")
     # the admin user's token is real and shown masked
-    field = dashboard.show_token(namespace, kube=kube)
+    field = SecretView(dashboard.token(namespace, kube=kube), "admin-user token")
     assert isinstance(field, SecretView)
     assert all(tokens.MASK in str(v) or isinstance(v, dict) for v in field._repr_mimebundle_().values())
     assert tokens.whoami(field._secret, kube) == f"system:serviceaccount:{namespace}:admin-user"

@@ -111,7 +111,8 @@ def test_ports_taken_by_others_fail_with_a_hint_and_the_kits_own_cluster_is_fine
     (a, b, c, lab), listen = ports
     for port in (a, b, lab):
         listen(port)
-    standins.tools("docker").reply({"docker ps": (0, f"k8slab-control-plane\trunning\t127.0.0.1:{b}->30081/tcp, 127.0.0.1:41234->6443/tcp")})
+    standins.tools("docker").reply({"docker ps": (0,
+                                                  f"k8slab-control-plane\trunning\t127.0.0.1:{b}->30081/tcp, 127.0.0.1:41234->6443/tcp")})
     checks = {ch.name: ch for ch in doctor._ports(config.load(provider="kind"))}
     assert not checks[f"port {a}"].ok and checks[f"port {a}"].required
     assert f"`ss -ltnp 'sport = :{a}'`" in checks[f"port {a}"].fix

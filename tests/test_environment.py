@@ -37,7 +37,7 @@ def conda_pins() -> dict[str, str]:
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     specs = [d.split()[0] for d in env["dependencies"] if isinstance(d, str)]
-    return {re.split(r"[=<>]", s, 1)[0]: s[len(re.split(r"[=<>]", s, 1)[0]):] for s in specs}
+    return {re.split(r"[=<>]", s, maxsplit=1)[0]: s[len(re.split(r"[=<>]", s, maxsplit=1)[0]):] for s in specs}
 
 
 def test_environment_names_what_the_kit_needs():

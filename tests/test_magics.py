@@ -154,7 +154,8 @@ def test_the_ipython_magics(kubectl_ok, namespace):
     ip = start_ipython() or get_ipython()  # the first call of the session starts it
     ip.run_line_magic("load_ext", "k8slab.magics")
     ip.user_ns["NS"] = namespace
-    result = ip.run_cell("%%kubectl apply -f - -n {NS} -o json\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-magic}\ndata: {a: b}\n")
+    result = ip.run_cell("%%kubectl apply -f - -n {NS} -o json\n"
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-magic}\ndata: {a: b}\n")
     assert result.success
     assert applying.get("ConfigMap", "from-magic", namespace)["data"] == {"a": "b"}
     result = ip.run_cell("%kubectl get configmap absent -n {NS}")

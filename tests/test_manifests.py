@@ -138,7 +138,7 @@ def test_an_anchor_that_contains_itself_is_one_line_not_a_recursion_error(tmp_pa
 
 def test_aliases_that_expand_to_millions_of_fields_are_refused(tmp_path):
     rows = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
-    rows += [f"{n}: &{n} [{', '.join(['*' + p] * 10)}]" for p, n in zip("abcde", "bcdef")]
+    rows += [f"{n}: &{n} [{', '.join(['*' + p] * 10)}]" for p, n in zip("abcde", "bcdef", strict=True)]
     assert load_error(tmp_path, "bomb.yaml", "\n".join(rows) + "\n") == (
         "bomb.yaml, line 1: its aliases expand to more than 200,000 fields "
         "(a manifest does not need this many aliases; write the values out)")

@@ -39,7 +39,8 @@ def test_place_writes_where_and_colours_by_health():
     assert by_id["w-kube-apiserver"].text == "1 static pod on k8slab-control-plane"
     assert by_id["w-kube-scheduler"].text.endswith("…") and len(by_id["w-kube-scheduler"].text) == 24
     assert by_id["w-kubelet"].text == "on k8slab-control-plane · v1.32.0"
-    rect = {name: by_id[f"c-{name}"].find(f"{{{picture.SVG_NS}}}rect").get("style") for name in ("kube-apiserver", "kube-controller-manager", "etcd")}
+    rect = {name: by_id[f"c-{name}"].find(f"{{{picture.SVG_NS}}}rect").get("style") for name in ("kube-apiserver",
+                                                                                                 "kube-controller-manager", "etcd")}
     assert rect == {"kube-apiserver": "fill:#d3f9d8", "kube-controller-manager": "fill:#ffc9c9", "etcd": "fill:#f1f3f5"}
 
 

@@ -198,7 +198,7 @@ def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home)
     assert calls[2] == ["podman", "start", "k8slab-control-plane"]
     save, load = calls[3:]
     assert save[:3] == ["podman", "save", "-o"] and load[:3] == ["kind", "load", "image-archive"] and load[3] == save[3]
-    kind_calls = [prov for call, prov in zip(calls, standins.providers()) if call[0] == "kind"]
+    kind_calls = [prov for call, prov in zip(calls, standins.providers(), strict=False) if call[0] == "kind"]
     assert kind_calls == ["podman"], "kind drives Podman only with KIND_EXPERIMENTAL_PROVIDER=podman"
 
 

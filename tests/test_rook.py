@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from k8slab import rook, validating
-from k8slab.errors import ImageError, K8sLabError, ManifestError, UnknownKind
+from k8slab.errors import ImageError, K8sLabError, ManifestError, NotFound, UnknownKind
 from k8slab.kube import applying, waiting
-from k8slab.rook import fetching, host, loopdev, operator, progress, spec
+from k8slab import fetching
+from k8slab.rook import host, loopdev, operator, progress, spec
 
 from .needs import require
 
@@ -432,8 +433,8 @@ def test_progress_widget_shows_the_failed_stage(kube, namespace, node_provider, 
 
     rook.install(namespace, kube=kube, progress=lambda _: None, from_dir=rook_dir)
     try:
-        w = RookProgress(namespace, kube=kube)
-        w.run(timeouts={"operator": 60})
+        w = RookProgress(rook.watch(namespace, timeouts={"operator": 60}, kube=kube))
+        w.run()
         bundle = w._repr_mimebundle_()
         assert bundle["text/plain"].splitlines()[0].startswith("operator: failed: pod rook-ceph-operator-")
         assert "docker.io/rook/ceph:v1.20.6" in w._rows["operator"].value
@@ -460,15 +461,18 @@ def test_create_on_a_provider_without_kind_nodes_says_so_in_one_line(kube, names
 
 @pytest.mark.cluster
 def test_dashboard_service_and_password(kube, namespace, node_provider):
-    lines = []
-    assert rook.show_password(namespace, kube=kube, progress=lines.append) is None
-    assert lines == [f"no Secret rook-ceph-dashboard-password in {namespace} yet: Rook's mgr writes it once the cluster runs"]
+    with pytest.raises(NotFound) as missing:
+        rook.dashboard_password(namespace, kube=kube)
+    assert str(missing.value) == (f"no Secret rook-ceph-dashboard-password in {namespace} yet (Rook's mgr writes it once "
+                                  "the cluster runs: `rook.watch()` shows how far it is)")
     clear = f"pw-{uuid.uuid4().hex}"
     kube.core.create_namespaced_secret(namespace, {
         "metadata": {"name": "rook-ceph-dashboard-password"}, "data": {"password": base64.b64encode(clear.encode()).decode()}})
     password = rook.dashboard_password(namespace, kube=kube)
     assert password.reveal() == clear and clear not in repr(password) and clear not in str(password)
-    field = rook.show_password(namespace, kube=kube)
+    from k8slab.widgets.secret import SecretView
+
+    field = SecretView(password, "admin password")
     assert all(clear not in str(v) for v in field._repr_mimebundle_().values())
     field.reveal()
     assert clear in field._text.value
@@ -486,7 +490,7 @@ def test_crds_refused_by_120_are_reported_not_raised(kube, node_provider, rook_d
     crds = rook.crds(from_dir=rook_dir)
     refusable = next(c for c in crds if _refusable(c))
     lines = []
-    report = operator.apply_each([refusable], kube, lines.append)
+    report = applying.apply_each([refusable], kube, lines.append)
     try:
         assert report.applied == [] and len(report.refused) == 1
         what, reason = report.refused[0]

@@ -137,7 +137,7 @@ def test_apply_one_refuses_too_so_rook_and_every_caller_are_covered():
     kube = Untouchable()
     with pytest.raises(ManifestError, match="refusing CephCluster/rook-ceph"):
         applying.apply_one(obj, None, kube)
-    report = operator.apply_each([obj], kube, progress=lambda _: None)
+    report = applying.apply_each([obj], kube, progress=lambda _: None)
     assert report.applied == [] and "refusing CephCluster/rook-ceph" in report.refused[0][1]
     assert kube.used == []
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from kubernetes.client.rest import ApiException
 
@@ -12,6 +13,8 @@ from ..errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, 
 from .client import Kube, current, translating
 
 FIELD_MANAGER = "k8slab"
+
+Progress = Callable[[str], None]
 
 
 def _namespace_for(res, obj_ns: str | None, namespace: str | None) -> str | None:
@@ -209,7 +212,8 @@ def delete(
     return deleted
 
 
-def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
+def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1",
+          kube: Kube | None = None) -> dict:
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change."""
     kube = kube or current()
     res = kube.resource(api_version, kind)
@@ -228,3 +232,50 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
                 body=dict(patch_body), name=name, namespace=_namespace_for(res, None, namespace),
                 content_type="application/merge-patch+json",
             ).to_dict()
+
+
+@dataclass
+class ApplyReport:
+    applied: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"applied {len(self.applied)} objects" + (f"; the API server refused {len(self.refused)}" if self.refused else "")
+
+
+def condense(reason: str) -> str:
+    """An old API server lists every field it does not know; name each kind of field once."""
+    invalid = re.search(r"^(.*? is invalid: )\[(.*)\]$", reason)
+    if invalid:  # "is invalid: [a: ..., b: ...]": the first error, and how many more
+        errors = re.split(r", (?=spec\.)", invalid.group(2))
+        more = f" (and {len(errors) - 1} more like it)" if len(errors) > 1 else ""
+        return f"{invalid.group(1)}{errors[0]}{more}"
+    paths = re.findall(r"(\S+): field not declared in schema", reason)
+    if len(paths) < 2:
+        return reason
+    fields = sorted({p.rsplit(".", 1)[-1] for p in paths})
+    head = reason.split(": errors:")[0] if ": errors:" in reason else reason.split(paths[0])[0].rstrip(": ")
+    return f"{head}: {len(paths)} fields not declared in its schema: {', '.join(fields)} (first: {paths[0]})"
+
+
+def apply_each(objs: list[dict], kube: Kube, progress: Progress = print) -> ApplyReport:
+    """Apply one object at a time; what the server refuses is reported (one line each), not raised."""
+    report = ApplyReport()
+    refused_kinds: set[str] = set()
+    for obj in objs:
+        what = manifests.describe(obj)
+        try:
+            apply_one(obj, None, kube)
+        except ClusterUnreachable:
+            raise
+        except K8sLabError as e:
+            reason = condense(str(e))
+            if isinstance(e, UnknownKind) and obj["kind"] in refused_kinds:
+                reason = f"its CRD was refused above, so the cluster does not know kind {obj['kind']}"
+            report.refused.append((what, reason))
+            progress(f"refused: {what}: {reason}")
+            if obj["kind"] == "CustomResourceDefinition":
+                refused_kinds.add(((obj.get("spec") or {}).get("names") or {}).get("kind"))
+            continue
+        report.applied.append(what)
+    return report

@@ -83,7 +83,8 @@ def _control_plane(name, title, pods, checks, leases, statuses) -> dict:
         return _part(name, title, bool(checks) and not failed, "/readyz",
                      f"failing checks: {', '.join(failed)}" if failed else "answers, all readiness checks pass")
     if name == "etcd" and "etcd" in checks:
-        return _part(name, title, checks["etcd"], "/readyz", "the API server reaches it" if checks["etcd"] else "the API server cannot reach it")
+        return _part(name, title, checks["etcd"], "/readyz",
+                     "the API server reaches it" if checks["etcd"] else "the API server cannot reach it")
     lease = _lease_health(leases.get(name))
     if lease:
         return _part(name, title, lease[0], "lease", lease[1])
@@ -114,7 +115,8 @@ def _kube_proxy(kube: Kube, node: str, pods: list[dict], version: str) -> dict:
     status, text = _get(kube, f"/api/v1/nodes/{node}:10256/proxy/healthz", timeout=3)
     if status == 200:
         return _part("kube-proxy", "kube-proxy", True, "healthz", "its /healthz answers through the API server", version)
-    return _part("kube-proxy", "kube-proxy", None, "none", "runs outside pods; its health port is not reachable through the API server", version)
+    return _part("kube-proxy", "kube-proxy", None, "none", "runs outside pods; its health port is not reachable through the API server",
+                 version)
 
 
 def _kubelet(kube: Kube, node: str, ready: bool, message: str, version: str) -> dict:

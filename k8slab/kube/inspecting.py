@@ -18,7 +18,8 @@ def logs(pod: str, namespace: str = "default", container: str | None = None, tai
         return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail)
 
 
-def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int, str]:
+def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int,
+                                                                                                                                       str]:
     """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr)."""
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')

@@ -215,10 +215,11 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
     kube = kube or current()
 
     def check_pods():
-        from .applying import get, list_objects
-
-        labels = get("Deployment", name, namespace, "apps/v1", kube)["spec"]["selector"].get("matchLabels") or {}
-        _raise_if_stuck(list_objects("Pod", namespace, ",".join(f"{k}={v}" for k, v in labels.items()), kube=kube))
+        deployments, pods = kube.resource("apps/v1", "Deployment"), kube.resource("v1", "Pod")
+        with translating(f"reading the pods of Deployment/{name}", kube):
+            labels = deployments.get(name=name, namespace=namespace).to_dict()["spec"]["selector"].get("matchLabels") or {}
+            found = pods.get(namespace=namespace, label_selector=",".join(f"{k}={v}" for k, v in labels.items()))
+        _raise_if_stuck([p.to_dict() for p in found.items])
 
     try:
         return watch_until("apps/v1", "Deployment", name, namespace, rollout_complete, timeout, kube,

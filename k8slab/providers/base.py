@@ -18,9 +18,12 @@ from ..kube import client as kubeclient
 Progress = Callable[[str], None]
 
 INSTALL_HINTS = {
-    "kind": "macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; conda: `conda install -c conda-forge kubernetes-kind`",
-    "kubectl": "macOS: `brew install kubectl`; Linux: `apt-get install kubernetes-client` or https://kubernetes.io/docs/tasks/tools/; conda: `conda install -c conda-forge kubernetes-client`",
-    "docker": "macOS: install Docker Desktop (or `brew install podman`); Linux: `apt-get install docker.io`; or Podman with its Docker-compatible socket",
+    "kind": ("macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; "
+             "conda: `conda install -c conda-forge kubernetes-kind`"),
+    "kubectl": ("macOS: `brew install kubectl`; Linux: `apt-get install kubernetes-client` or https://kubernetes.io/docs/tasks/tools/; "
+                "conda: `conda install -c conda-forge kubernetes-client`"),
+    "docker": ("macOS: install Docker Desktop (or `brew install podman`); Linux: `apt-get install docker.io`; "
+               "or Podman with its Docker-compatible socket"),
     "minikube": "macOS: `brew install minikube`; Linux/conda: `conda install -c conda-forge minikube`",
     "ctr": "Linux: `apt-get install containerd` (ctr comes with it)",
     "kompose": "macOS: `brew install kompose`; Linux: https://kompose.io/installation/",

@@ -97,3 +97,12 @@ def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mou
 
 def dump(config: dict) -> str:
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def rook_mounts() -> list[dict]:
+    """kind `extraMounts` for Rook: the host's /dev (the loop device appears there) and udev's
+    database (ceph-volume asks udev about devices)."""
+    return [
+        {"hostPath": "/dev", "containerPath": "/dev"},
+        {"hostPath": "/run/udev", "containerPath": "/run/udev"},
+    ]

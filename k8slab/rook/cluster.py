@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from .. import config, validating
+from .. import config, fetching, validating
 from ..errors import NotFound
 from ..kube import applying, tokens
 from ..kube.client import Kube, current
-from . import fetching, host, loopdev, spec
-from .operator import Progress, parse
+from . import host, loopdev, spec
+from .operator import Progress
 
 CRDS = "crds.yaml"
 
 
 def crds(**fetch_args) -> list[dict]:
     """Rook's CRDs from the pinned crds.yaml (the schemas a CephCluster is validated against)."""
-    return parse(fetching.read(fetching.bundle("rook"), CRDS, **fetch_args), CRDS)
+    return fetching.parse(fetching.read(fetching.bundle("rook"), CRDS, **fetch_args), CRDS)
 
 
 def validate_guide(**fetch_args) -> list[validating.Problem]:
@@ -58,17 +58,10 @@ def expose_dashboard(namespace: str = spec.NAMESPACE, node_port: int | None = sp
 
 
 def dashboard_password(namespace: str = spec.NAMESPACE, kube: Kube | None = None) -> tokens.Sensitive:
-    """The dashboard's `admin` password from the Secret Rook's mgr writes."""
-    return tokens.secret_value(spec.PASSWORD_SECRET, "password", namespace, kube)
-
-
-def show_password(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: Progress = print):
-    """The password in a masked field with a reveal button, or one line saying why there is none yet."""
+    """The dashboard's `admin` password from the Secret Rook's mgr writes (masked; a widget reveals it:
+    `lab.widgets.SecretView(rook.dashboard_password())`)."""
     try:
-        password = dashboard_password(namespace, kube)
-    except NotFound:
-        progress(f"no Secret {spec.PASSWORD_SECRET} in {namespace} yet: Rook's mgr writes it once the cluster runs")
-        return None
-    from ..widgets.secret import SecretView
-
-    return SecretView(password, description="admin password")
+        return tokens.secret_value(spec.PASSWORD_SECRET, "password", namespace, kube)
+    except NotFound as e:
+        raise NotFound(f"no Secret {spec.PASSWORD_SECRET} in {namespace} yet",
+                       "Rook's mgr writes it once the cluster runs: `rook.watch()` shows how far it is") from e

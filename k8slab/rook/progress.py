@@ -8,7 +8,7 @@ the image; the stages after it are not started. The widget in k8slab.widgets.roo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..errors import K8sLabError
 from ..kube import waiting
@@ -72,10 +72,10 @@ def _operator(ns: str, timeout: float, kube: Kube) -> str:
     return "the operator pod is Ready"
 
 
-def run(namespace: str = NAMESPACE, name: str = CLUSTER_NAME, kube: Kube | None = None,
-        timeouts: dict | None = None, on_update: Callable[[Stage], None] | None = None) -> list[Stage]:
-    """Watch each stage in turn; returns the stages with their final state (never raises for a
-    stage that fails: its one-line reason is in `detail`)."""
+def follow(namespace: str = NAMESPACE, name: str = CLUSTER_NAME, kube: Kube | None = None,
+           timeouts: dict | None = None) -> Iterator[Stage]:
+    """Watch each stage in turn, yielding a stage each time it changes (never raises for a stage
+    that fails: its one-line reason is in `detail`, and the stages after it are not started)."""
     kube = kube or current()
     limits = {**TIMEOUTS, **(timeouts or {})}
     steps = {
@@ -87,22 +87,48 @@ def run(namespace: str = NAMESPACE, name: str = CLUSTER_NAME, kube: Kube | None 
         "health": lambda ns, t, k: _health(ns, name, t, k),
     }
     stages = [Stage(s) for s in STAGES]
-    notify = on_update or (lambda _stage: None)
     for stage in stages:
         stage.state, stage.detail = RUNNING, f"watching (up to {limits[stage.name]:g}s)"
-        notify(stage)
+        yield stage
         try:
             stage.detail = steps[stage.name](namespace, limits[stage.name], kube)
             stage.state = DONE
         except K8sLabError as e:
             stage.state, stage.detail = FAILED, str(e)
-        notify(stage)
+        yield stage
         if stage.state == FAILED:
             for later in stages[stages.index(stage) + 1:]:
                 later.detail = f"not started ({stage.name} failed)"
-                notify(later)
-            break
-    return stages
+                yield later
+            return
+
+
+@dataclass
+class Watch:
+    """Rook's way to HEALTH_OK, as data to follow: iterating it runs the watches (`follow`)."""
+
+    namespace: str = NAMESPACE
+    name: str = CLUSTER_NAME
+    kube: Kube | None = None
+    timeouts: dict | None = None
+
+    def __iter__(self) -> Iterator[Stage]:
+        return follow(self.namespace, self.name, self.kube, self.timeouts)
+
+    def run(self, on_update: Callable[[Stage], None] | None = None) -> list[Stage]:
+        """Follow every stage to the end; returns the stages with their final state."""
+        stages = {s: Stage(s) for s in STAGES}
+        for stage in self:
+            stages[stage.name] = stage
+            if on_update:
+                on_update(stage)
+        return list(stages.values())
+
+
+def run(namespace: str = NAMESPACE, name: str = CLUSTER_NAME, kube: Kube | None = None,
+        timeouts: dict | None = None, on_update: Callable[[Stage], None] | None = None) -> list[Stage]:
+    """Watch each stage in turn; returns the stages with their final state."""
+    return Watch(namespace, name, kube, timeouts).run(on_update)
 
 
 def summary(stages: list[Stage]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ManifestError
+from ..providers import kindconfig
 from ..safety import check as safety_check
 
 NAMESPACE = "rook-ceph"
@@ -97,12 +98,8 @@ def dashboard_service(namespace: str = NAMESPACE, node_port: int | None = DASHBO
 
 
 def kind_mounts() -> list[dict]:
-    """kind `extraMounts` for Rook: the host's /dev (the loop device appears there) and udev's
-    database (ceph-volume asks udev about devices)."""
-    return [
-        {"hostPath": "/dev", "containerPath": "/dev"},
-        {"hostPath": "/run/udev", "containerPath": "/run/udev"},
-    ]
+    """kind `extraMounts` for Rook (`lab.up(rook=True)` gives a new kind cluster these)."""
+    return kindconfig.rook_mounts()
 
 
 def guide_files() -> list[dict]:
@@ -143,4 +140,4 @@ CHANGES = [
 
 
 def changes() -> list[dict]:
-    return [dict(zip(("field", "guide (2020)", "kit (today)", "why"), row)) for row in CHANGES]
+    return [dict(zip(("field", "guide (2020)", "kit (today)", "why"), row, strict=True)) for row in CHANGES]

@@ -23,7 +23,8 @@ def _target(obj) -> tuple[str | None, str | None, str | None]:
         return obj.get("kind"), meta.get("name"), meta.get("namespace")
     kind, sep, name = str(obj).partition("/")
     if not sep or not kind or not name:
-        raise K8sLabError(f"EventFeed cannot tell the object from {obj!r}", 'pass "Kind/name" such as "Pod/hello", or an object from lab.get')
+        raise K8sLabError(f"EventFeed cannot tell the object from {obj!r}",
+                          'pass "Kind/name" such as "Pod/hello", or an object from lab.get')
     return kind, name, None
 
 
@@ -96,4 +97,5 @@ class EventFeed(LiveWidget):
         evs = list(self._events.values())
         warnings = Counter(e["type"] for e in evs)["Warning"]
         reasons = ", ".join(sorted({e["reason"] for e in evs}))
-        return f"EventFeed {self.target} in {self.namespace}: {len(evs)} events ({warnings} Warning)" + (f"; reasons: {reasons}" if reasons else "")
+        return (f"EventFeed {self.target} in {self.namespace}: {len(evs)} events ({warnings} Warning)"
+                + (f"; reasons: {reasons}" if reasons else ""))

@@ -52,7 +52,8 @@ class LayerView(StaticFallback, widgets.VBox):
         hidden = len(self.records) - len(shown)
         note = f"<div style='font-size:12px;color:#868e96'>{hidden} layers of the base {esc(self.base)} hidden</div>" if hidden else ""
         head = esc(self.summary().splitlines()[0])
-        return f"<div style='font-size:12px;margin-bottom:4px'>{head}</div>{table(['#', 'size', 'layer', 'line', 'instruction'], rows)}{note}"
+        rows_html = table(["#", "size", "layer", "line", "instruction"], rows)
+        return f"<div style='font-size:12px;margin-bottom:4px'>{head}</div>{rows_html}{note}"
 
     def _paint(self) -> None:
         self.view.value = self.html()

@@ -30,7 +30,8 @@ class LogView(LiveWidget):
     def __init__(self, pod: str | None = None, namespace: str = "default", deployment: str | None = None,
                  container: str | None = None, max_lines: int = 500, tail: int | None = 100, kube=None, start: bool = True):
         if bool(pod) == bool(deployment):
-            raise K8sLabError("LogView needs a pod or a deployment, not both or neither", 'e.g. LogView("hello") or LogView(deployment="web")')
+            raise K8sLabError("LogView needs a pod or a deployment, not both or neither",
+                              'e.g. LogView("hello") or LogView(deployment="web")')
         self.pod, self.deployment, self.namespace, self.container, self.tail = pod, deployment, namespace, container, tail
         self._lines: deque[tuple[str, str]] = deque(maxlen=max_lines)
         self._followed: set[str] = set()  # containerIDs already followed

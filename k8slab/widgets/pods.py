@@ -93,7 +93,8 @@ class PodTable(LiveWidget):
         more = f"<div>… and {len(rows) - len(shown)} more</div>" if len(rows) > len(shown) else ""
         title = f"<b>Pods</b> in {esc(self.namespace)}" + (f" matching <code>{esc(self.selector)}</code>" if self.selector else "")
         empty = "" if rows else "<div><i>no pods" + ("" if self._synced.is_set() else " yet (listing…)") + "</i></div>"
-        return f"<div>{title}: {esc(self._counts(rows))}</div>{table([c.upper() for c in COLUMNS], cells, marks) if rows else ''}{empty}{more}"
+        rows_html = table([c.upper() for c in COLUMNS], cells, marks) if rows else ""
+        return f"<div>{title}: {esc(self._counts(rows))}</div>{rows_html}{empty}{more}"
 
     @staticmethod
     def _counts(rows: list[dict]) -> str:

@@ -12,18 +12,20 @@ import html
 import ipywidgets as widgets
 
 from ..rook import progress as rook_progress
-from ..rook.spec import CLUSTER_NAME, NAMESPACE
 
 ICONS = {"waiting": "○", "running": "◔", "done": "●", "failed": "✗"}
 COLOURS = {"waiting": "#888", "running": "#b58900", "done": "#2aa198", "failed": "#dc322f"}
 
 
 class RookProgress(widgets.VBox):
-    def __init__(self, namespace: str = NAMESPACE, name: str = CLUSTER_NAME, kube=None):
-        self.namespace, self.name, self.kube = namespace, name, kube
+    """Draws `rook.watch()`: `lab.widgets.RookProgress(rook.watch()).show()`."""
+
+    def __init__(self, watch: rook_progress.Watch | None = None):
+        self.watch = watch if watch is not None else rook_progress.Watch()
+        self.namespace = self.watch.namespace
         self.stages = [rook_progress.Stage(s) for s in rook_progress.STAGES]
         self._rows = {s.name: widgets.HTML(self._row(s)) for s in self.stages}
-        title = widgets.HTML(f"<b>Rook in {html.escape(namespace)}</b>")
+        title = widgets.HTML(f"<b>Rook in {html.escape(self.namespace)}</b>")
         super().__init__([title, *self._rows.values()])
 
     @staticmethod
@@ -39,10 +41,18 @@ class RookProgress(widgets.VBox):
                 self.stages[i] = stage
         self._rows[stage.name].value = self._row(stage)
 
-    def run(self, timeouts: dict | None = None) -> list:
-        """Watch every stage (blocking); the rows update live while the cell runs."""
-        self.stages = rook_progress.run(self.namespace, self.name, self.kube, timeouts, on_update=self._update)
+    def run(self) -> list:
+        """Follow every stage (blocking); the rows update live while the cell runs."""
+        self.stages = self.watch.run(on_update=self._update)
         return self.stages
+
+    def show(self, progress=print) -> None:
+        """Show the widget, follow until HEALTH_OK or a stage fails, then print the outcome in one line."""
+        from IPython.display import display
+
+        display(self)
+        self.run()
+        progress(rook_progress.summary(self.stages))
 
     def summary(self) -> str:
         """One line per stage, as plain text (the saved notebook's fallback)."""
@@ -52,15 +62,3 @@ class RookProgress(widgets.VBox):
         data = super()._repr_mimebundle_(**kwargs) or {}
         data["text/plain"] = self.summary()
         return data
-
-
-def watch(namespace: str = NAMESPACE, name: str = CLUSTER_NAME, timeouts: dict | None = None, kube=None,
-          progress=print) -> None:
-    """Show the widget, watch until HEALTH_OK or a stage fails, then print the outcome in one line."""
-    from IPython.display import display
-
-    w = RookProgress(namespace, name, kube)
-    display(w)
-    w.run(timeouts)
-    progress(rook_progress.summary(w.stages))
-    return None

@@ -16,7 +16,8 @@ from ..kube.tokens import MASK, Sensitive
 
 
 class SecretView(widgets.HBox):
-    def __init__(self, secret: Sensitive | str, description: str = "secret", reveal_seconds: float = 30):
+    def __init__(self, secret: Sensitive | str, description: str | None = None, reveal_seconds: float = 30):
+        description = description or (secret.label if isinstance(secret, Sensitive) else "secret")
         self._secret = secret if isinstance(secret, Sensitive) else Sensitive(secret, description)
         self.description = description
         self.reveal_seconds = reveal_seconds

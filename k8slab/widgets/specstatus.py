@@ -18,7 +18,8 @@ PAIRS = {
     "Deployment": REPLICAS,
     "ReplicaSet": [("spec.replicas", "status.replicas"), ("spec.replicas", "status.readyReplicas")],
     "StatefulSet": [("spec.replicas", "status.replicas"), ("spec.replicas", "status.readyReplicas")],
-    "DaemonSet": [("status.desiredNumberScheduled", f"status.{f}") for f in ("currentNumberScheduled", "numberReady", "updatedNumberScheduled")],
+    "DaemonSet": [("status.desiredNumberScheduled", f"status.{f}") for f in ("currentNumberScheduled", "numberReady",
+                                                                             "updatedNumberScheduled")],
     "Job": [("spec.completions", "status.succeeded")],
     "PersistentVolumeClaim": [("spec.resources.requests.storage", "status.capacity.storage")],
 }
@@ -101,7 +102,8 @@ class SpecStatus(LiveWidget):
             return f"<div>{title}: <i>{'does not exist' if self._synced.is_set() else 'reading…'}</i></div>"
         diffs = differences(obj)
         marked = {p.rsplit(".", 1)[-1] for d in diffs for p in d[0].split(" vs ")}
-        verdict = (table(["differs", "desired", "observed"], [[esc(w), esc(d), f'<b style="color:#c92a2a">{esc(o)}</b>'] for w, d, o in diffs])
+        verdict = (table(["differs", "desired", "observed"], [[esc(w), esc(d), f'<b style="color:#c92a2a">{esc(o)}</b>'] for w, d,
+                                                              o in diffs])
                    if diffs else '<div style="color:#2b8a3e">status matches spec</div>')
         cols = "".join(
             f'<div style="flex:1;min-width:0"><b>{label}</b><pre style="font-size:11px;margin:0">{_yaml(obj.get(key), marked)}</pre></div>'

@@ -96,7 +96,7 @@ def bench_latency(kube, toggles: int, gap: float) -> dict:
         table.close()
     r, w = statistics.median(raw_lat), statistics.median(widget_lat)
     return {"toggles": toggles, "gap": gap, "raw_ms": r * 1000, "widget_ms": w * 1000, "ratio": w / r,
-            "added_ms": statistics.median(b - a for a, b in zip(raw_lat, widget_lat)) * 1000}
+            "added_ms": statistics.median(b - a for a, b in zip(raw_lat, widget_lat, strict=True)) * 1000}
 
 
 def bench_scale(kube, count: int, gap: float, deletes: int = 30) -> dict:
@@ -144,7 +144,8 @@ def bench_scale(kube, count: int, gap: float, deletes: int = 30) -> dict:
         burst = min(200, count - deletes)
         hit, when = html_watcher(table, lambda html, n=count - deletes - burst: f": {n} pods" in html)
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda i: kube.core.delete_namespaced_pod(f"p{i:05d}", ns, grace_period_seconds=0), range(deletes, deletes + burst)))
+            list(pool.map(lambda i: kube.core.delete_namespaced_pod(f"p{i:05d}", ns, grace_period_seconds=0), range(deletes,
+                                                                                                                    deletes + burst)))
         with raw_cond:
             raw_cond.wait_for(lambda: len(raw_seen) >= deletes + burst, 60)
             last_raw = max(raw_seen.values())
@@ -180,7 +181,8 @@ def bench_requests(kube, window: float) -> dict:
         dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {
                    "metadata": {"labels": {"app": "web"}},
-                   "spec": {"containers": [{"name": "web", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["httpd", "-f", "-p", "8080"]}]}}}}
+                   "spec": {"containers": [{"name": "web", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["httpd", "-f", "-p",
+                                                                                                                     "8080"]}]}}}}
         applying.apply(dep, ns, kube=kube)
         waiting.wait_for_rollout("web", ns, kube=kube)
         waiting.wait_for_pod("talker", ns, kube=kube)
@@ -217,7 +219,8 @@ def main() -> None:
         r = bench_scale(kube, args.pods, args.gap)
         print(f"scale    {r['pods']} pending pods (created in {r['create_s']:.1f} s): first render {r['first_render_s']:.2f} s, "
               f"render {r['render_ms']:.1f} ms; one event: raw {r['event_raw_ms']:.1f} ms, view {r['event_widget_ms']:.1f} ms "
-              f"-> ratio {r['event_ratio']:.2f}x; burst of {r['burst_events']} events: view caught up {r['burst_lag_ms']:.0f} ms after the raw watch")
+              f"-> ratio {r['event_ratio']:.2f}x; burst of {r['burst_events']} events: "
+              f"view caught up {r['burst_lag_ms']:.0f} ms after the raw watch")
     if "requests" in only:
         r = bench_requests(kube, args.window)
         print(f"requests per minute at steady state ({args.window:g} s window): " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()))

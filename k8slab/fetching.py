@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import config
-from ..errors import K8sLabError
+import yaml
 
-DATA = Path(__file__).resolve().parent.parent / "data"  # package data (k8slab/data/*)
+from . import config, manifests
+from .errors import K8sLabError
+
+DATA = Path(__file__).resolve().parent / "data"  # package data (k8slab/data/*)
 MAX_BYTES = 64 * 1024 * 1024  # the largest pinned file (crds.yaml) is about 1 MB
 
 
@@ -157,3 +159,13 @@ def fetch(
 def read(b: Bundle, file: str, **fetch_args) -> str:
     """One pinned file's text (fetched first if needed)."""
     return fetch(b, [file], **fetch_args)[file].read_text(encoding="utf-8")
+
+
+def parse(text: str, source: str) -> list[dict]:
+    """A pinned file's YAML to checked objects; libyaml when present (Rook's CRDs are a megabyte of YAML)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=loader) if d]
+    except yaml.YAMLError:
+        return manifests.load(text)  # the kit's reader says where the YAML is broken
+    return [{**o, "__source__": source} for o in manifests.load(docs)]
