@@ -6,7 +6,7 @@
     lab.wait_for_rollout("nginx-deployment")
 """
 
-from .cluster import down, load_image, node_path, status, up
+from .cluster import down, load_image, node_path, status, up, use
 from .errors import K8sLabError
 from .kube import (
     apply,
@@ -20,7 +20,6 @@ from .kube import (
     logs,
     patch,
     port_forward,
-    use,
     wait_for_job,
     wait_for_pod,
     wait_for_pods,

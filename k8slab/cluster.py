@@ -1,20 +1,30 @@
-"""The learner's cluster: bring it up (or reuse it), ask how it is, take it down."""
+"""The learner's cluster: bring it up (or reuse it), or use one a kubeconfig names; ask how it is; take it down.
+
+`up()` and `use()` start the session (k8slab.session): the settings, the provider and the API
+connection that every later call acts on, so the cluster chosen last is the one the kit uses.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import config, providers
+from . import config, providers, session
 from .errors import K8sLabError
-from .kube import applying, client as kubeclient
+from .kube import applying
 from .providers import kindconfig
 from .providers.base import Cluster, Progress
-
-_cluster: Cluster | None = None
+from .providers.context import ContextProvider
 
 
 def provider(name: str | None = None, **settings) -> providers.Provider:
+    """The provider the settings name (read now): for `up`, and for `status`/`down` given settings."""
     return providers.get(config.load(provider=name, **settings))
+
+
+def _chosen(name: str | None, settings: dict) -> providers.Provider:
+    """The provider of the cluster chosen last, unless a provider or settings are named."""
+    found = session.current().provider
+    return found if found is not None and name is None and not settings else provider(name, **settings)
 
 
 def up(provider_name: str | None = None, progress: Progress = print, timeout: float = 300, rook: bool = False,
@@ -23,25 +33,38 @@ def up(provider_name: str | None = None, progress: Progress = print, timeout: fl
 
     `rook=True` gives a new kind cluster the mounts Rook needs (/dev, /run/udev).
     """
-    global _cluster
     p = provider(provider_name, **settings)
     if rook and p.name == "kind":
         p.extra_mounts = kindconfig.rook_mounts()
-    _cluster = p.up(progress, timeout)
-    return _cluster
+    made = p.up(progress, timeout)
+    session.start(p.settings, p, made.kube, made.kubeconfig)
+    return made
+
+
+def use(kubeconfig: str | Path | None = None, context: str | None = None) -> Cluster:
+    """Make the cluster a kubeconfig names (its current context, or `context`) the one the kit acts on.
+
+    It is reached through the context provider: loading images works where that provider knows how
+    (kind, minikube, Docker Desktop, a registry), and says in one line what to do elsewhere.
+    """
+    path = Path(kubeconfig).expanduser() if kubeconfig else None
+    settings = config.load(provider="context", kubeconfig=str(path) if path else None, context=context)
+    p = ContextProvider(settings)
+    kube = p.connect(path, context)
+    session.start(settings, p, kube, path)
+    return Cluster(p, path, kube)
 
 
 def down(provider_name: str | None = None, progress: Progress = print, **settings) -> bool:
-    global _cluster
-    deleted = provider(provider_name, **settings).down(progress)
-    _cluster = None
+    """Delete the cluster chosen last (or the one the settings name); the session ends."""
+    deleted = _chosen(provider_name, settings).down(progress)
+    session.end()
     return deleted
 
 
 def current() -> Cluster:
-    if _cluster is None:
-        raise K8sLabError("no cluster yet", "run `lab.up()` first")
-    return _cluster
+    s = session.current()
+    return Cluster(session.provider(), s.kubeconfig, session.kube())
 
 
 def load_image(image: str) -> str:
@@ -53,29 +76,32 @@ def load_image(image: str) -> str:
     """
     from . import images
 
+    target = session.provider()
     tagged = image.rsplit("/", 1)[-1]
     if ":" not in tagged or tagged.endswith(":latest"):
         image = images.content_tag(image)
-    current().provider.load_image(image)
+    target.load_image(image)
     return image
 
 
 def node_path(host_path: str | Path) -> str:
     """Where a folder of this machine appears on the nodes (for a hostPath volume)."""
-    return current().provider.node_path(Path(host_path))
+    return session.provider().node_path(Path(host_path))
 
 
 def status(provider_name: str | None = None, **settings) -> dict:
     """What the kit knows: provider, cluster, API server, version, nodes. Never raises for a stopped cluster."""
-    p = provider(provider_name, **settings)
+    p = _chosen(provider_name, settings)
     info = {"provider": p.name, "cluster": p.cluster_name, "exists": False, "ready": False}
     try:
         info["exists"] = p.exists()
         if info["exists"]:
-            kube = kubeclient.Kube(p.kubeconfig())
+            chosen = session.current()
+            kube = chosen.kube if chosen.provider is p and chosen.kube is not None else p.connect(p.kubeconfig())
             info.update(server=kube.host, version=kube.version(), ready=kube.readyz().strip() == "ok")
             info["nodes"] = [n["metadata"]["name"] for n in applying.list_objects("Node", kube=kube)]
-            kube.close()
+            if kube is not chosen.kube:
+                kube.close()
     except K8sLabError as e:
         info["error"] = str(e)
     return info

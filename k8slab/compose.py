@@ -16,7 +16,7 @@ import yaml
 
 from . import manifests
 from .errors import ManifestError, ToolMissing
-from .providers.base import INSTALL_HINTS, run
+from .tools import INSTALL_HINTS, run
 
 LABEL = "io.kompose.service"
 SUPPORTED = {"image", "ports", "environment", "command", "restart", "stop_grace_period"}

@@ -24,7 +24,7 @@ from .errors import ImageError, K8sLabError
 from .kube import tokens, waiting
 from .kube.applying import ApplyReport, Progress, apply_each
 from .kube.client import Kube, current
-from .providers.base import tool
+from .tools import tool
 
 NAMESPACE = "kubernetes-dashboard"
 ADMIN = "admin-user"

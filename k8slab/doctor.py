@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import config, images, magics, providers
+from . import config, images, magics, providers, session, tools
 from .errors import K8sLabError
 from .kube import client as kubeclient
 from .providers import engine
-from .providers.base import INSTALL_HINTS
+from .tools import INSTALL_HINTS
 from .providers.kindconfig import NODE_PORTS
 
 MIN_MEMORY_GB = 4
@@ -31,13 +30,15 @@ class Check:
 
 
 def _run(args: list[str]) -> tuple[bool, str]:
-    """Whether a command exited 0, and its first line of output (or why it did not run)."""
+    """Whether a command exited 0 (its exit code decides), and its first line of output, or why it failed."""
     try:
-        out = subprocess.run(args, capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, f"does not run: {e}"
+        out = tools.run(args, f"`{' '.join([Path(args[0]).name, *args[1:]])}`", timeout=20, check=False)
+    except K8sLabError as e:
+        return False, str(e)
     text = (out.stdout or out.stderr).strip().splitlines()
-    return out.returncode == 0, text[0] if text else f"exit code {out.returncode}"
+    if out.returncode != 0:
+        return False, tools.last_line(out.stderr or out.stdout, out.returncode)
+    return True, text[0] if text else "exit code 0"
 
 
 def _tool(name: str, required: bool, version_args: tuple[str, ...] = ("--version",)) -> Check:
@@ -131,7 +132,7 @@ def _context(settings: config.Settings) -> Check:
 
 
 def run_checks(settings: config.Settings | None = None) -> list[Check]:
-    settings = settings or config.load()
+    settings = settings or session.settings()
     kind_needed = settings.provider == "kind"
     checks = [
         _engine(),

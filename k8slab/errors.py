@@ -18,6 +18,7 @@ __all__ = [
     "DockerUnavailable",
     "ImageError",
     "ProviderError",
+    "ToolFailed",
 ]
 
 
@@ -79,3 +80,7 @@ class ImageError(K8sLabError):
 
 class ProviderError(K8sLabError):
     pass
+
+
+class ToolFailed(ProviderError):
+    """A command-line tool exited non-zero, did not start, or did not finish in time (k8slab.tools)."""

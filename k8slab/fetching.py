@@ -20,7 +20,7 @@ from typing import Callable
 
 import yaml
 
-from . import config, manifests
+from . import manifests, session
 from .errors import K8sLabError
 
 DATA = Path(__file__).resolve().parent / "data"  # package data (k8slab/data/*)
@@ -50,7 +50,7 @@ class Bundle:
         return list(self.sha256)
 
     def cache_dir(self, cache: Path | None = None) -> Path:
-        return Path(cache or config.load().cache) / f"{self.name}-{self.version}"
+        return Path(cache or session.settings().cache) / f"{self.name}-{self.version}"
 
     def url(self, file: str, base_url: str | None = None) -> str:
         base = base_url or os.environ.get(f"{self.env_prefix}_BASE_URL") or self.base_url

@@ -25,7 +25,7 @@ import docker
 import requests
 import urllib3
 
-from . import config, dockerfile, layers as layer_records
+from . import dockerfile, session, layers as layer_records
 from .errors import DockerUnavailable, ImageError, K8sLabError
 from .layers import BuildStep, Layer, StepTracker, human
 
@@ -118,7 +118,7 @@ def node_exec(container: str, argv: list[str]) -> tuple[int, str]:
 
 def resolve(image: str, overrides: Mapping[str, str] | None = None, say: Progress = print) -> str:
     """The image to use in place of `image` by the override map, saying so when there is one."""
-    overrides = config.load().images if overrides is None else overrides
+    overrides = session.settings().images if overrides is None else overrides
     wanted = dockerfile.normalize(image)
     new = overrides.get(image) or next((v for k, v in overrides.items() if dockerfile.normalize(k) == wanted), None)
     if new and new != image:
@@ -531,7 +531,7 @@ def push(image: str, registry: str | None = None, progress: Progress = print, ov
     `docker run -d -p 5000:5000 --name registry registry:2`, then push(image, "localhost:5000").
     """
     image = resolve(image, overrides, say=_printed(progress))
-    registry = registry or config.load().registry
+    registry = registry or session.settings().registry
     if not registry:
         raise ImageError(f"no registry to push {image} to",
                          "start one (`docker run -d -p 5000:5000 registry:2`) and pass registry='localhost:5000'")

@@ -23,16 +23,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from . import config, manifests, safety
+from . import manifests, safety, session, tools
 from .errors import K8sLabError, ManifestError, ToolMissing
-from .providers.base import INSTALL_HINTS
 
 EXPECT_ERROR = "--expect-error"
 EXPECT_ERROR_SINCE = "--expect-error-since="  # e.g. =1.21: fails with kubectl 1.21 and later, works before
@@ -63,10 +60,7 @@ def kubectl_path() -> str:
         if not os.access(chosen, os.X_OK):
             raise ToolMissing(f"K8SLAB_KUBECTL={chosen} is not an executable kubectl", "unset it or point it at kubectl")
         return chosen
-    found = shutil.which("kubectl")
-    if not found:
-        raise ToolMissing("`kubectl` is not on PATH", INSTALL_HINTS["kubectl"])
-    return found
+    return tools.tool("kubectl")
 
 
 def current_kubeconfig() -> str:
@@ -170,10 +164,7 @@ def check_writes(args: list[str], stdin: str | None) -> None:
 def run(args: list[str], stdin: str | None = None, timeout: float = 300) -> Outcome:
     """kubectl ARGS against the kit's cluster (an argument list, never a shell)."""
     argv = [kubectl_path(), "--kubeconfig", current_kubeconfig(), *args]
-    try:
-        done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise KubectlFailed(f"kubectl {' '.join(args[:3])} did not finish in {timeout:g}s") from e
+    done = tools.run(argv, f"kubectl {' '.join(args[:3])}", timeout, check=False, error=KubectlFailed, input=stdin)
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
@@ -188,7 +179,7 @@ def global_options() -> set[str]:
 def client_version() -> tuple[int, int]:
     """(major, minor) of the kubectl the magics run, e.g. (1, 32); asks no cluster."""
     path = kubectl_path()
-    done = subprocess.run([path, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=30)
+    done = tools.run([path, "version", "--client", "-o", "json"], f"asking {path} its version", 30, check=False, error=KubectlFailed)
     match = re.search(r'"gitVersion":\s*"v(\d+)\.(\d+)', done.stdout)
     if done.returncode or not match:
         raise KubectlFailed(f"cannot tell the version of {path}: {Outcome(done.returncode, done.stdout, done.stderr).error_line}")
@@ -225,7 +216,7 @@ def kubectl(line: str, cell: str | None = None) -> Outcome:
     if not args:
         raise K8sLabError("%kubectl needs a command", "e.g. %kubectl get pods -n my-namespace")
     check_writes(args, cell)
-    args, stdin, notes = with_overrides(args, cell, config.load().images)
+    args, stdin, notes = with_overrides(args, cell, session.settings().images)
     for note in notes:
         print(f"image override: {note}")
     outcome = run(args, stdin)

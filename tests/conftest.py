@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from k8slab.errors import K8sLabError
+from k8slab import cluster, config, fetching, session
 from k8slab.kube import applying, client, waiting
-from k8slab import fetching
 
 from .needs import CLUSTER_HOW, cluster_kubeconfig, require
 
@@ -36,7 +36,7 @@ def kubeconfig() -> str:
 @pytest.fixture(scope="session")
 def kube(kubeconfig) -> client.Kube:
     try:
-        k = client.use(kubeconfig)
+        k = cluster.use(kubeconfig).kube
         k.readyz()
     except K8sLabError as e:
         pytest.fail(f"the test cluster in {kubeconfig} does not answer: {e}")
@@ -77,12 +77,41 @@ def end_namespace(kube, name: str, wait: bool = True) -> None:
 
 
 @pytest.fixture
-def kit_home(tmp_path, monkeypatch) -> Path:
+def reread_settings(monkeypatch):
+    """Call it after changing K8SLAB_* variables: the session reads its settings again, keeping its
+    cluster; the session as it was comes back after the test."""
+    monkeypatch.setattr(session, "_current", session._current)
+
+    def again() -> None:
+        if session._current is not None:
+            session._current = dataclasses.replace(session._current, settings=config.load())
+
+    return again
+
+
+@pytest.fixture
+def kit_home(tmp_path, monkeypatch, reread_settings) -> Path:
     """A private K8SLAB_HOME so tests never touch the learner's ~/.k8slab."""
     home = tmp_path / "k8slab-home"
     monkeypatch.setenv("K8SLAB_HOME", str(home))
     monkeypatch.delenv("K8SLAB_CONFIG", raising=False)
+    reread_settings()
     return home
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """Start a session of the given provider settings on a connection (as `lab.up()` would, without
+    touching any cluster); the session as it was comes back after the test."""
+    monkeypatch.setattr(session, "_current", session._current)
+
+    def start(kube: client.Kube, **settings) -> session.Session:
+        from k8slab import providers
+
+        made = config.load(**settings)
+        return session.start(made, providers.get(made), kube)
+
+    return start
 
 
 class Standins:

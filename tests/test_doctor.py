@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from k8slab import config, doctor
-from k8slab.providers.base import INSTALL_HINTS
+from k8slab.tools import INSTALL_HINTS
 
 
 @pytest.fixture

@@ -118,8 +118,9 @@ def test_kubectl_runs_on_the_kits_cluster_not_the_users(kubectl_ok, namespace, m
 
 
 @pytest.mark.cluster
-def test_stdin_apply_with_overrides_creates_a_running_pod(kubectl_ok, namespace, monkeypatch, capsys):
+def test_stdin_apply_with_overrides_creates_a_running_pod(kubectl_ok, namespace, monkeypatch, reread_settings, capsys):
     monkeypatch.setenv("K8SLAB_IMAGES", f"busybox:1.36={BUSYBOX}")
+    reread_settings()
     body = POD.replace("{name: c, image: busybox:1.36}", "{name: c, image: busybox:1.36, imagePullPolicy: Never, command: [sleep, '3600']}")
     magics.kubectl(f"apply -f - -n {namespace}", body)
     out = capsys.readouterr().out

@@ -337,11 +337,10 @@ def test_loop_device_attach_reuse_and_remove(standin_node):
 
 @pytest.mark.docker
 @pytest.mark.cluster
-def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, kube, namespace, monkeypatch, kit_home, rook_dir):
+def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, kube, namespace, chosen, kit_home, rook_dir):
     """The kind path end to end, up to what 1.20 cannot do: the loop device is made in the (stand-in)
     kind node, the CephCluster is refused (no CephCluster CRD on 1.20), teardown removes the disk."""
-    monkeypatch.setenv("K8SLAB_PROVIDER", "kind")
-    monkeypatch.setenv("K8SLAB_CLUSTER", standin_node)
+    chosen(kube, provider="kind", cluster_name=standin_node)
     name = loopdev.node_container(standin_node)
     lines = []
     with pytest.raises(UnknownKind, match="CephCluster"):
@@ -375,9 +374,8 @@ def _refusable(crd: dict) -> bool:
 
 
 @pytest.fixture
-def node_provider(monkeypatch, kit_home, kubeconfig):
-    monkeypatch.setenv("K8SLAB_PROVIDER", "node")
-    monkeypatch.setenv("K8SLAB_KUBECONFIG", kubeconfig)
+def node_provider(chosen, kit_home, kubeconfig, kube):
+    chosen(kube, provider="node", kubeconfig=kubeconfig)
     return kit_home
 
 

@@ -1,7 +1,7 @@
 """An unsafe CephCluster is refused on every path that writes objects, before anything is sent.
 
 No cluster is needed: each path is stopped at its boundary (a kube stand-in that records any
-use, or a recording `subprocess.run` for the magics), and each test asserts nothing crossed it.
+use, or a recording `tools.run` for the magics), and each test asserts nothing crossed it.
 """
 
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 from k8slab import magics, safety
 from k8slab.errors import ManifestError
 from k8slab.kube import applying
-from k8slab.rook import operator, spec
+from k8slab.rook import spec
 
 # The shape of the guide's 2020 CephCluster, with the storage section of Rook's examples then.
 GUIDE_2020 = """\
@@ -72,11 +72,11 @@ def no_process(monkeypatch):
     """Records every process the magics would start; starts none."""
     calls = []
 
-    def record(argv, **kw):
+    def record(argv, what, timeout=None, **kw):
         calls.append((argv, kw.get("input")))
         return subprocess.CompletedProcess(argv, 0, "cephcluster.ceph.rook.io/rook-ceph created\n", "")
 
-    monkeypatch.setattr(magics.subprocess, "run", record)
+    monkeypatch.setattr(magics.tools, "run", record)
     monkeypatch.setattr(magics, "kubectl_path", lambda: "/stand-in/kubectl")
     monkeypatch.setattr(magics, "current_kubeconfig", lambda: "/stand-in/kubeconfig")
     return calls

@@ -9,17 +9,18 @@ import pytest
 
 from k8slab import dashboard, manifests, validating
 from k8slab.errors import ManifestError, ToolMissing
+from k8slab import fetching
 from k8slab.rook import operator as install, spec
 
 
 @pytest.fixture(scope="module")
 def rook_crds(rook_dir):
-    return install.parse((rook_dir / "crds.yaml").read_text(), "crds.yaml")
+    return fetching.parse((rook_dir / "crds.yaml").read_text(), "crds.yaml")
 
 
 @pytest.fixture(scope="module")
 def rook_objects(rook_dir):
-    return [o for f in install.FILES[1:] for o in install.parse((rook_dir / f).read_text(), f)]
+    return [o for f in install.FILES[1:] for o in fetching.parse((rook_dir / f).read_text(), f)]
 
 
 def deployment(**spec_fields):
@@ -39,7 +40,7 @@ def test_rooks_own_manifests_are_valid(rook_crds, rook_objects):
 
 
 def test_dashboard_manifest_and_admin_user_are_valid(dashboard_dir):
-    objs = install.parse((dashboard_dir / "recommended.yaml").read_text(), "recommended.yaml") + dashboard.admin_user()
+    objs = fetching.parse((dashboard_dir / "recommended.yaml").read_text(), "recommended.yaml") + dashboard.admin_user()
     assert validating.validate(objs) == []
 
 

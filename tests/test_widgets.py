@@ -273,7 +273,7 @@ def test_an_expired_resource_version_asks_for_a_new_list(kube, namespace):
 
 AT_EXIT = """
 import atexit, sys
-from k8slab.kube import client
+from k8slab import cluster
 from k8slab.widgets import EventFeed, PodTable
 
 def report():  # registered first, so it runs after the widgets' finalizers
@@ -283,7 +283,7 @@ def report():  # registered first, so it runs after the widgets' finalizers
     print("stopped" if all(t._stop.is_set() and not t.running for t in widgets) else "still running")
 
 atexit.register(report)
-client.use(sys.argv[1])
+cluster.use(sys.argv[1])
 widgets = [PodTable(namespace=sys.argv[2]), EventFeed(namespace=sys.argv[2])]
 widgets[0].wait_for(lambda w: w._synced.is_set(), 30)
 print(widgets[0].summary())

@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 
 from kubernetes.client.rest import ApiException
 
-from .. import config, manifests, preparing, safety, validating
+from .. import manifests, preparing, safety, session, validating
 from ..errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, NotFound, UnknownKind
 from .client import Kube, current, translating
 
@@ -33,7 +33,7 @@ def apply(
     """
     objs = manifests.load(manifest)
     safety.check_all(objs)
-    for where, old, new in manifests.override_images(objs, config.load().images if images is None else images):
+    for where, old, new in manifests.override_images(objs, session.settings().images if images is None else images):
         print(f"image override: {old} -> {new} in {where}")
     kube = kube or current()
     preparing.prepare(objs, cluster_crds(objs, kube), kube.server_version)

@@ -16,6 +16,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
+from .. import session
 from ..errors import (
     ClusterUnreachable,
     Conflict,
@@ -167,19 +168,6 @@ class Kube:
         self.api.close()
 
 
-_current: Kube | None = None
-
-
-def use(kubeconfig: str | Path | None = None, context: str | None = None) -> Kube:
-    """Make this cluster the one that `lab.apply`, `lab.get`, widgets and checks talk to."""
-    global _current
-    if _current is not None:
-        _current.close()
-    _current = Kube(kubeconfig, context)
-    return _current
-
-
 def current() -> Kube:
-    if _current is None:
-        raise ClusterUnreachable("no cluster selected", "run `lab.up()` (or `lab.use(kubeconfig)`) first")
-    return _current
+    """The API connection of the cluster chosen last (`lab.up()` / `lab.use()`), from the session."""
+    return session.kube()

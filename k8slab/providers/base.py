@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,55 +10,10 @@ from typing import Callable
 
 from .. import mirrors
 from ..config import Settings
-from ..errors import K8sLabError, ProviderError, ToolMissing
+from ..errors import K8sLabError, ProviderError
 from ..kube import client as kubeclient
 
 Progress = Callable[[str], None]
-
-INSTALL_HINTS = {
-    "kind": ("macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; "
-             "conda: `conda install -c conda-forge kubernetes-kind`"),
-    "kubectl": ("macOS: `brew install kubectl`; Linux: `apt-get install kubernetes-client` or https://kubernetes.io/docs/tasks/tools/; "
-                "conda: `conda install -c conda-forge kubernetes-client`"),
-    "docker": ("macOS: install Docker Desktop (or `brew install podman`); Linux: `apt-get install docker.io`; "
-               "or Podman with its Docker-compatible socket"),
-    "minikube": "macOS: `brew install minikube`; Linux/conda: `conda install -c conda-forge minikube`",
-    "ctr": "Linux: `apt-get install containerd` (ctr comes with it)",
-    "kompose": "macOS: `brew install kompose`; Linux: https://kompose.io/installation/",
-}
-
-
-def tool(name: str) -> str:
-    """The path of a command-line tool, or a one-line error saying how to install it."""
-    path = shutil.which(name)
-    if not path:
-        raise ToolMissing(f"`{name}` is not on PATH", INSTALL_HINTS.get(name))
-    return path
-
-
-def run(args: list[str], what: str, timeout: float | None = 600, **kw) -> subprocess.CompletedProcess:
-    """Run a tool with an argument list; a failure becomes a ProviderError with its last error line."""
-    try:
-        done = subprocess.run([tool(args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout, **kw)
-    except subprocess.TimeoutExpired as e:
-        raise ProviderError(f"{what}: `{args[0]}` did not finish in {timeout:g}s") from e
-    if done.returncode != 0:
-        lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-        raise ProviderError(f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
-    return done
-
-
-def stream(args: list[str], progress: Progress, **kw) -> tuple[int, str]:
-    """Run a long tool call, handing each output line to `progress`; its exit code and the line that
-    says most: the first `ERROR:` line (kind's), else the last (a stack trace may follow an error)."""
-    summary = ""
-    with subprocess.Popen([tool(args[0]), *args[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          **kw) as proc:
-        for line in filter(None, (raw.strip() for raw in proc.stdout)):
-            progress(line)
-            if not summary.startswith("ERROR:"):
-                summary = line
-    return proc.returncode, summary
 
 
 @dataclass
@@ -183,20 +136,22 @@ class Provider:
         self.use_mirrors(progress, created=not reused)
         kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
         path = self.kubeconfig_path if kept else self.kubeconfig()
-        kube = self._use(path)
+        kube = self.connect(path)
         try:
             self.ready(kube, timeout, patient=woke)
         except K8sLabError:
             if not kept:
                 raise
             path = self.kubeconfig()  # the kept one may no longer fit: the cluster was made anew outside the kit
-            kube = self._use(path)
+            kube.close()
+            kube = self.connect(path)
             progress(f"waiting for the API server of {self.cluster_name!r} (up to {timeout:g}s)")
             self.ready(kube, timeout, patient=True)  # or it is restarting, its node running
         return Cluster(self, path, kube)
 
-    def _use(self, path: Path) -> kubeclient.Kube:
-        kube = kubeclient.use(path)
+    def connect(self, path: Path, context: str | None = None) -> kubeclient.Kube:
+        """An API connection to this provider's cluster, which asks the provider why it does not answer."""
+        kube = kubeclient.Kube(path, context)
         kube.explain = lambda: self.why_unreachable(kube.host)
         return kube
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ProviderError
-from .base import Provider, run
+from ..tools import run
+from .base import Provider
 
 
 class ContextProvider(Provider):
@@ -37,8 +39,10 @@ class ContextProvider(Provider):
             run(["minikube", "image", "load", image, "-p", ctx], f"loading {image} into minikube")
         elif ctx == "docker-desktop":
             print(f"Docker Desktop's Kubernetes shares the Docker daemon's images: {image} is already there")
-        elif ctx.startswith("kind-"):
-            run(["kind", "load", "docker-image", image, "--name", ctx.removeprefix("kind-")], f"loading {image} into kind")
+        elif ctx.startswith("kind-"):  # a kind cluster (the kit's own among them): kind's way, Podman's and containerd's too
+            from .kind import KindProvider
+
+            KindProvider(replace(self.settings, provider="kind", cluster_name=ctx.removeprefix("kind-"))).load_image(image)
         elif self.settings.registry:
             from .. import images
 
@@ -47,5 +51,6 @@ class ContextProvider(Provider):
         else:
             raise ProviderError(
                 f"the kit does not know how to load images into context {ctx!r}",
-                "set K8SLAB_REGISTRY to a registry this cluster can pull from",
+                "set K8SLAB_REGISTRY to a registry this cluster can pull from, or, on the cluster's own node, "
+                "`lab.up(\"node\", kubeconfig=...)` loads into its containerd",
             )

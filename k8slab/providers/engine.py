@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 
-from .base import run
+from ..tools import run
 
 LABEL = "io.x-k8s.kind.cluster"  # kind labels each node container with its cluster's name
 

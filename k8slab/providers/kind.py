@@ -9,7 +9,8 @@ from pathlib import Path
 from .. import mirrors
 from ..errors import K8sLabError, ProviderError
 from . import engine, kindconfig
-from .base import Progress, Provider, run, stream
+from ..tools import run, stream
+from .base import Progress, Provider
 
 
 class KindProvider(Provider):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from .. import mirrors
 from ..errors import ProviderError
-from .base import Progress, Provider, tool
+from .. import tools
+from .base import Progress, Provider
 
 DEFAULT_KUBECONFIG = "/etc/kubernetes/admin.conf"
 DEFAULT_CONTAINERD = "/run/containerd/containerd.sock"
@@ -51,16 +51,5 @@ class NodeProvider(Provider):
         from .. import images
 
         socket = self.settings.containerd or DEFAULT_CONTAINERD
-        args = [tool("ctr"), "--address", socket, "-n", "k8s.io", "images", "import", "-"]
-        with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as ctr:
-            try:
-                for chunk in images.export(image):
-                    ctr.stdin.write(chunk)
-            except BrokenPipeError:
-                pass
-            finally:
-                ctr.stdin.close()
-            err = ctr.stderr.read().decode(errors="replace").strip()
-        if ctr.returncode:
-            raise ProviderError(f"ctr could not import {image} into the node: {err.splitlines()[-1] if err else ctr.returncode}",
-                                f"is containerd listening on {socket}? set K8SLAB_CONTAINERD")
+        tools.feed(["ctr", "--address", socket, "-n", "k8s.io", "images", "import", "-"], images.export(image),
+                   f"ctr importing {image} into the node", hint=f"is containerd listening on {socket}? set K8SLAB_CONTAINERD")

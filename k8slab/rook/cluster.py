@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import config, fetching, validating
+from .. import fetching, session, validating
 from ..errors import NotFound
 from ..kube import applying, tokens
 from ..kube.client import Kube, current
@@ -29,15 +29,15 @@ def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: 
     Only on kind: the OSD's loop device lives in the kind node container. Elsewhere the kit
     says so in one line and creates nothing (it will not touch another machine's disks).
     """
-    settings = config.load()
-    image = settings.images.get(spec.CEPH_IMAGE, spec.CEPH_IMAGE)  # a classroom mirror, if configured
+    image = session.settings().images.get(spec.CEPH_IMAGE, spec.CEPH_IMAGE)  # a classroom mirror, if configured
     validating.check(spec.cluster("NODE", "loop0", namespace, name, image), crds(**fetch_args))
-    if settings.provider != "kind":
-        progress(f"not created: the {settings.provider} provider has no kind node to hold the OSD's loop device "
+    chosen = session.provider()  # the cluster chosen last: its provider says where the node is
+    if chosen.name != "kind":
+        progress(f"not created: the {chosen.name} provider has no kind node to hold the OSD's loop device "
                  "(the CephCluster spec was validated; on kind, this step creates it)")
         return None
     host.preflight(**(thresholds or {}))
-    container = loopdev.node_container(settings.cluster_name)
+    container = loopdev.node_container(chosen.cluster_name)
     device = loopdev.attach(container, size_gb)
     progress(f"OSD disk: /dev/{device} in {container} (a {size_gb} GB sparse file, {loopdev.IMAGE_FILE})")
     kube = kube or current()

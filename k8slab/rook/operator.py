@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .. import config, fetching, manifests, validating
+from .. import fetching, manifests, session, validating
 from ..errors import K8sLabError
 from ..kube import applying
 from ..kube.applying import ApplyReport, apply_each
@@ -40,7 +40,7 @@ def operator_objects(namespace: str = NAMESPACE, loop_devices: bool = True, **fe
     manifests.retarget(objs, namespace, NAMESPACE)
     if loop_devices:
         allow_loop_devices(objs)
-    manifests.override_images(objs, config.load().images)
+    manifests.override_images(objs, session.settings().images)
     return objs
 
 

@@ -8,7 +8,7 @@ out when the operator is gone), so a namespace never hangs in Terminating.
 
 from __future__ import annotations
 
-from .. import config
+from .. import session
 from ..errors import NotFound, UnknownKind, WaitTimeout
 from ..kube import applying, waiting
 from ..kube.client import Kube, current
@@ -70,8 +70,8 @@ def teardown(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress
         waiting.wait_gone(api_version, kind, name, None, timeout=timeout, kube=kube)
     progress(f"Rook removed from the cluster ({len(waits)} cluster-wide objects and the namespace {namespace} deleted)"
              if waits else f"Rook: nothing left in the cluster for namespace {namespace}")
-    settings = config.load()
-    if settings.provider == "kind":
-        container = loopdev.node_container(settings.cluster_name)
+    chosen = session.provider()  # the cluster chosen last: on kind, its node holds the OSD's disk
+    if chosen.name == "kind":
+        container = loopdev.node_container(chosen.cluster_name)
         done = loopdev.remove(container, data_dir=spec.DATA_DIR)
         progress(f"{container}: {', '.join(done + ['OSD file and ' + spec.DATA_DIR + ' deleted'])}")

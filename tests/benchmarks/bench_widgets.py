@@ -22,7 +22,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from k8slab.kube import applying, client, waiting, watching
+from k8slab import cluster
+from k8slab.kube import applying, waiting, watching
 from k8slab.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
 
 BUSYBOX = "k8slab.local/busybox:1"
@@ -208,7 +209,7 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.5, help="seconds between the single changes (the view renders at most every 0.1 s)")
     ap.add_argument("--only", default="latency,scale,requests")
     args = ap.parse_args()
-    kube = client.use(os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG"))
+    kube = cluster.use(os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG")).kube
     only = set(args.only.split(","))
     if "latency" in only:
         for gap in (args.gap, 0):
