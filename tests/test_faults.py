@@ -31,7 +31,7 @@ from typing import Callable
 import pytest
 
 import k8slab
-from k8slab import cluster, config, images
+from k8slab import cluster, config, images, session
 from k8slab.errors import ClusterUnreachable, DockerUnavailable, K8sLabError
 from k8slab.kube import applying, client as kubeclient, waiting, watching
 from k8slab.providers import engine, kindconfig
@@ -358,8 +358,7 @@ def spare(tmp_path_factory):
         mp.setenv("K8SLAB_HOME", str(home))  # its kubeconfig and shared folder, not the kit's
         mp.delenv("K8SLAB_CONFIG", raising=False)
         mp.setattr(kindconfig, "NODE_PORTS", PORTS)
-        mp.setattr(cluster, "_cluster", cluster._cluster)  # the kit's current cluster and connection, back afterwards
-        mp.setattr(kubeclient, "_current", kubeclient._current)
+        mp.setattr(session, "_current", session._current)  # the kit's current cluster and connection, back afterwards
         made = Spare(f"k8slab-faults-{uuid.uuid4().hex[:6]}", home)
         try:
             made.up()

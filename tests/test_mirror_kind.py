@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster
+from k8slab import cluster, session
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
@@ -104,7 +104,7 @@ def spare_kind(monkeypatch, kit_home, tmp_path):
     if docker("image", "inspect", BUSYBOX).returncode:
         require(f"image {BUSYBOX}", "bash tests/images/build-base-images")
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
-    monkeypatch.setattr(cluster, "_cluster", cluster._cluster)  # the kit's current cluster, back after the test
+    monkeypatch.setattr(session, "_current", session._current)  # the kit's current cluster, back after the test
     name = f"k8slab-mirror-{uuid.uuid4().hex[:6]}"
     yield name
     cluster.down("kind", cluster_name=name, progress=lambda _: None)

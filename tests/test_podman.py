@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from k8slab import cluster
+from k8slab import cluster, session
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
@@ -36,7 +36,7 @@ def on_podman(monkeypatch, kit_home):
     require_images("podman", kind_node_image(), BUSYBOX)
     monkeypatch.setenv("KIND_EXPERIMENTAL_PROVIDER", "podman")
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
-    monkeypatch.setattr(cluster, "_cluster", cluster._cluster)  # the kit's current cluster, back after the test
+    monkeypatch.setattr(session, "_current", session._current)  # the kit's current cluster, back after the test
 
 
 def test_create_load_run_and_down_on_podman(on_podman, kit_home):
