@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from kubernetes.client.rest import ApiException
 
 from .client import Kube, current, translating
+from .status import ready as is_ready
 
 CONTROL_PLANE = (
     ("kube-apiserver", "API server"),
@@ -53,11 +54,6 @@ def readiness_checks(kube: Kube) -> dict[str, bool]:
     return {m[2]: m[1] == "+" for m in map(_CHECK.match, text.splitlines()) if m}
 
 
-def _ready(obj: dict) -> bool:
-    conds = (obj.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
-
-
 def _part(name: str, title: str, healthy: bool | None, source: str, detail: str = "", version: str = "") -> dict:
     return {"name": name, "title": title, "healthy": healthy, "source": source, "detail": detail, "version": version}
 
@@ -75,7 +71,7 @@ def _lease_health(lease: dict | None) -> tuple[bool, str] | None:
 def _control_plane(name, title, pods, checks, leases, statuses) -> dict:
     mine = [p for p in pods if (p["metadata"].get("labels") or {}).get("component") == name]
     if mine:
-        ready = all(_ready(p) for p in mine)
+        ready = all(is_ready(p) for p in mine)
         where = ", ".join(sorted((p.get("spec") or {}).get("nodeName") or "?" for p in mine))
         return _part(name, title, ready, "static pod", f"{len(mine)} pod(s) on {where}" + ("" if ready else ", not Ready"))
     if name == "kube-apiserver":
@@ -111,7 +107,7 @@ def _kube_proxy(kube: Kube, node: str, pods: list[dict], version: str) -> dict:
     mine = [p for p in pods if (p["metadata"].get("labels") or {}).get("k8s-app") == "kube-proxy"
             and (p.get("spec") or {}).get("nodeName") == node]
     if mine:
-        return _part("kube-proxy", "kube-proxy", all(_ready(p) for p in mine), "pod", "DaemonSet pod", version)
+        return _part("kube-proxy", "kube-proxy", all(is_ready(p) for p in mine), "pod", "DaemonSet pod", version)
     status, text = _get(kube, f"/api/v1/nodes/{node}:10256/proxy/healthz", timeout=3)
     if status == 200:
         return _part("kube-proxy", "kube-proxy", True, "healthz", "its /healthz answers through the API server", version)
@@ -129,7 +125,7 @@ def _kubelet(kube: Kube, node: str, ready: bool, message: str, version: str) -> 
 def _node(kube: Kube, node: dict, pods: list[dict]) -> dict:
     name = node["metadata"]["name"]
     info = (node.get("status") or {}).get("nodeInfo") or {}
-    ready = _ready(node)
+    ready = is_ready(node)
     cond = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
     labels = node["metadata"].get("labels") or {}
     roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")) or ["worker"]
@@ -155,7 +151,8 @@ def _addons(pods: list[dict]) -> list[dict]:
         if labels.get("component") or labels.get("k8s-app") == "kube-proxy":
             continue
         groups.setdefault(labels.get("k8s-app") or labels.get("app") or p["metadata"]["name"], []).append(p)
-    return [{"name": k, "pods": len(v), "ready": sum(map(_ready, v)), "healthy": all(map(_ready, v))} for k, v in sorted(groups.items())]
+    return [{"name": k, "pods": len(v), "ready": sum(map(is_ready, v)), "healthy": all(map(is_ready, v))}
+            for k, v in sorted(groups.items())]
 
 
 def discover(kube: Kube | None = None) -> dict:

@@ -6,13 +6,13 @@ from there. A timeout reports the last state it saw and the object's recent even
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Callable
 
-from kubernetes.client.rest import ApiException
-
 from ..errors import ImageError, K8sLabError, WaitTimeout
+from .status import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
 from .client import Kube, current, translating
+from .watching import SYNCED, Stop, follow
 
 # A predicate sees the object (a dict, or None once deleted) and returns True when the
 # wait is over; it raises a K8sLabError when the wait can never succeed.
@@ -35,72 +35,46 @@ def watch_until(
     check_every: float | None = None,
     on_idle: Callable[[], None] | None = None,
 ) -> dict | None:
-    """Watch one object (or the objects matching `selector`) until `done` is true.
+    """Follow one object (or the objects matching `selector`) until `done` is true, at most `timeout` s.
 
-    With `selector`, `done` is called with the list of matching objects instead.
-    `on_idle` runs every `check_every` seconds without events (to notice pods that cannot
-    pull their image while the watched object itself does not change).
+    Built on `watching.follow` (list, watch, relist on 410 Gone), as the widgets are. With
+    `selector`, `done` sees the list of matching objects. `on_idle` runs after each watch window of
+    `check_every` seconds (to notice pods that cannot pull their image while the object waited
+    for does not change).
     """
     kube = kube or current()
-    res = kube.resource(api_version, kind)
-    ns = namespace if res.namespaced else None
+    ns = namespace if kube.resource(api_version, kind).namespaced else None
     what = f"{kind}/{name}" if name else f"{kind}s matching {selector!r}"
-    field = f"metadata.name={name}" if name else None
-    deadline = time.monotonic() + timeout
     objects: dict[str, dict] = {}
 
     def state():
-        if name:
-            return objects.get(name)
-        return list(objects.values())
+        return objects.get(name) if name else list(objects.values())
 
-    with translating(f"watching {what}", kube):
-        listed = res.get(namespace=ns, field_selector=field, label_selector=selector)
-        for item in listed.items:
-            objects[item.metadata.name] = item.to_dict()
-        version = listed.metadata.resourceVersion
-        if done(state()):
-            return state()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            window = min(left, check_every or left)
-            try:
-                for event in res.watch(
-                    namespace=ns, field_selector=field, label_selector=selector, resource_version=version,
-                    timeout=max(1, int(window + 0.999)),
-                ):
-                    obj = event["raw_object"]
-                    if event["type"] == "ERROR":
-                        version = None  # resourceVersion too old: list again below
-                        break
-                    version = obj["metadata"].get("resourceVersion", version)
-                    if event["type"] == "DELETED":
-                        objects.pop(obj["metadata"]["name"], None)
-                    else:
-                        objects[obj["metadata"]["name"]] = obj
-                    if done(state()):
-                        return state()
-                    if time.monotonic() >= deadline:
-                        break
-            except ApiException as e:
-                if e.status != 410:
-                    raise
-                version = None
-            if version is None:
-                listed = res.get(namespace=ns, field_selector=field, label_selector=selector)
-                objects = {i.metadata.name: i.to_dict() for i in listed.items}
-                version = listed.metadata.resourceVersion
-                if done(state()):
-                    return state()
-            if on_idle:
-                on_idle()
+    stop = Stop()
+    deadline = threading.Timer(timeout, stop.set)
+    deadline.daemon = True
+    deadline.start()
+    window = max(1, int(min(timeout, check_every or 10) + 0.999))
+    events = follow(api_version, kind, ns, selector, name, stop, window=window, kube=kube, on_window=on_idle)
+    try:
+        synced = False
+        for etype, obj in events:
+            if etype == SYNCED:
+                synced = True
+            elif etype == "DELETED":
+                objects.pop(obj["metadata"]["name"], None)
+            else:
+                objects[obj["metadata"]["name"]] = obj
+            if synced and done(state()):
+                return state()
+    finally:
+        deadline.cancel()
+        events.close()
     last = (describe or _describe)(state())
     from .inspecting import recent_events
 
-    events = recent_events(kind, name, ns, kube=kube) if name else ""
-    raise WaitTimeout(f"{what} not ready after {timeout:g}s: {last}" + (f"; events: {events}" if events else ""))
+    events_text = recent_events(kind, name, ns, kube=kube) if name else ""
+    raise WaitTimeout(f"{what} not ready after {timeout:g}s: {last}" + (f"; events: {events_text}" if events_text else ""))
 
 
 def _describe(obj) -> str:
@@ -112,16 +86,9 @@ def _describe(obj) -> str:
     return ", ".join(f"{c['type']}={c['status']}" for c in conds) or "no status yet"
 
 
-def _condition(obj: dict | None, ctype: str) -> str | None:
-    for c in ((obj or {}).get("status") or {}).get("conditions") or []:
-        if c.get("type") == ctype:
-            return c.get("status")
-    return None
-
-
 def wait_for_condition(api_version, kind, name, namespace, condition, timeout=60, kube=None) -> dict:
     """Until `status.conditions[type=condition]` is True (works for any kind, CRDs included)."""
-    return watch_until(api_version, kind, name, namespace, lambda o: _condition(o, condition) == "True", timeout, kube)
+    return watch_until(api_version, kind, name, namespace, lambda o: condition_of(o, condition) == "True", timeout, kube)
 
 
 def wait_gone(api_version, kind, name, namespace=None, timeout=120, kube=None) -> None:
@@ -155,10 +122,6 @@ def _raise_if_stuck(pods: list[dict]) -> None:
             raise cls(problem, hint)
 
 
-def _pod_ready(pod: dict) -> bool:
-    return _condition(pod, "Ready") == "True"
-
-
 def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, kube=None) -> list[dict]:
     """Until `count` pods (at least one if None) match `selector` and all of them are Ready."""
 
@@ -166,12 +129,12 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
         live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
         _raise_if_stuck(live)
         enough = len(live) >= (count or 1) if count is None else len(live) == count
-        return enough and all(_pod_ready(p) for p in live)
+        return enough and all(ready(p) for p in live)
 
     def describe(pods):
-        ready = sum(_pod_ready(p) for p in pods)
+        ready = sum(ready(p) for p in pods)
         return f"{ready}/{len(pods)} pods Ready" + "".join(
-            f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not _pod_ready(p)
+            f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not ready(p)
         )
 
     return watch_until("v1", "Pod", None, namespace, done, timeout, kube, selector=selector, describe=describe)
@@ -182,25 +145,17 @@ def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, ku
         if pod is None:
             return False
         _raise_if_stuck([pod])
-        return _pod_ready(pod) or (pod.get("status") or {}).get("phase") == "Succeeded"
+        return ready(pod) or (pod.get("status") or {}).get("phase") == "Succeeded"
 
     return watch_until("v1", "Pod", name, namespace, done, timeout, kube)
 
 
 def rollout_complete(dep: dict | None) -> bool:
-    """The test `kubectl rollout status` makes."""
-    if dep is None:
-        return False
-    spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
-    if (status.get("observedGeneration") or 0) < (meta.get("generation") or 0):
-        return False
-    for c in status.get("conditions") or []:
-        if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded":
-            raise WaitTimeout(f"Deployment/{meta['name']} exceeded its progress deadline: {c.get('message')}")
-    want = spec.get("replicas", 1)
-    return (status.get("updatedReplicas") or 0) == want and (status.get("replicas") or 0) == want and (
-        status.get("availableReplicas") or 0
-    ) == want
+    """The test `kubectl rollout status` makes (k8slab.kube.status); a rollout past its progress deadline fails."""
+    stuck = progress_deadline_exceeded(dep)
+    if stuck:
+        raise WaitTimeout(f"Deployment/{dep['metadata']['name']} exceeded its progress deadline: {stuck}")
+    return _rollout_complete(dep)
 
 
 def _rollout_state(dep: dict | None) -> str:
@@ -231,9 +186,9 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
 
 def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
     def done(job):
-        if _condition(job, "Failed") == "True":
+        if condition_of(job, "Failed") == "True":
             raise K8sLabError(f"Job/{name} failed", "`lab.logs(...)` on its pod shows why")
-        return _condition(job, "Complete") == "True"
+        return condition_of(job, "Complete") == "True"
 
     return watch_until("batch/v1", "Job", name, namespace, done, timeout, kube)
 

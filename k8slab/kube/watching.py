@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import contextmanager, nullcontext
-from typing import Iterator
+from typing import Callable, Iterator
 
 import urllib3
 from kubernetes.client.rest import ApiException
@@ -109,13 +109,15 @@ def follow(
     fields: str | None = None,
     window: int = 10,
     kube: Kube | None = None,
+    on_window: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, dict]]:
     """(event_type, object) for every change of the matching objects: first a list, then a watch.
 
     The watch resumes from the last resourceVersion after each short server-side window and
     after a dropped connection; when that version is too old (410 Gone) it lists again and
     yields what changed meanwhile (DELETED for objects that went away). `namespace=None`
-    follows a namespaced kind in every namespace. Ends when `stop` is set.
+    follows a namespaced kind in every namespace. `on_window` runs after each window (a wait's
+    periodic check; what it raises ends the follow). Ends when `stop` is set.
     """
     kube = kube or current()
     stop = stop or Stop()
@@ -157,9 +159,13 @@ def follow(
                 yield etype, obj
         except _Gone:
             version = None
+            continue
         except _BROKEN:
             if stop.wait(1):  # the connection dropped: resume from `version` unless told to stop
                 return
+            continue
+        if on_window and not stop.is_set():
+            on_window()
 
 
 def _watch(kube: Kube, path, query, version, window, stop, what) -> Iterator[tuple[str, dict]]:

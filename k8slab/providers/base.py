@@ -11,7 +11,7 @@ from typing import Callable
 from .. import mirrors
 from ..config import Settings
 from ..errors import K8sLabError, ProviderError
-from ..kube import client as kubeclient
+from ..kube import client as kubeclient, status
 
 Progress = Callable[[str], None]
 
@@ -120,7 +120,7 @@ class Provider:
                 time.sleep(1)
         watch_until(
             "v1", "Node", None, None,
-            lambda nodes: any(_node_ready(n) for n in nodes), timeout, kube,
+            lambda nodes: any(status.ready(n) for n in nodes), timeout, kube,
             describe=lambda nodes: f"{len(nodes)} nodes, none Ready yet",
         )
 
@@ -165,6 +165,3 @@ class Provider:
         self.kubeconfig_path.unlink(missing_ok=True)
         return True
 
-
-def _node_ready(node: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in (node.get("status") or {}).get("conditions") or [])

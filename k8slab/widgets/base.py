@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from ..errors import ClusterUnreachable, K8sLabError, WaitTimeout
 from ..kube.client import Kube, current
-from ..kube.watching import Stop
+from ..kube.watching import SYNCED, Stop, follow
 
 STYLE = (
     "<style>@keyframes k8slab-flash{from{background:#ffe066}to{background:transparent}}"
@@ -105,6 +105,21 @@ class LiveWidget(widgets.VBox):
 
     def _summary(self) -> str:
         raise NotImplementedError
+
+    def _mirror(self, api_version: str, kind: str, upsert: Callable[[dict], None],
+                delete: Callable[[dict], None], **query) -> None:
+        """A worker's loop: follow objects (`kube.watching.follow`: list, watch, relist on 410 Gone,
+        stop with the widget) into the widget's state; `upsert`/`delete` run under the lock, then
+        the view re-renders."""
+        for etype, obj in follow(api_version, kind, stop=self._stop, kube=self._kube, **query):
+            with self._cond:
+                if etype == SYNCED:
+                    self._ok()
+                elif etype == "DELETED":
+                    delete(obj)
+                else:
+                    upsert(obj)
+            self._changed()
 
     # -- life cycle
     def start(self) -> "LiveWidget":

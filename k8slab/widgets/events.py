@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from ..errors import K8sLabError
-from ..kube.watching import SYNCED, follow
 from .base import LiveWidget, age, esc, table
 
 
@@ -54,15 +53,8 @@ class EventFeed(LiveWidget):
 
     def _watch(self) -> None:
         fields = f"involvedObject.kind={self.kind},involvedObject.name={self.name}" if self.kind else None
-        for etype, ev in follow("v1", "Event", self.namespace, fields=fields, stop=self._stop, kube=self._kube):
-            with self._cond:
-                if etype == SYNCED:
-                    self._ok()
-                elif etype == "DELETED":  # events expire after an hour
-                    self._events.pop(ev["metadata"]["name"], None)
-                else:
-                    self._add(ev)
-            self._changed()
+        self._mirror("v1", "Event", self._add, lambda ev: self._events.pop(ev["metadata"]["name"], None),  # events expire
+                     namespace=self.namespace, fields=fields)
 
     def _add(self, ev: dict) -> None:
         inv = ev.get("involvedObject") or {}

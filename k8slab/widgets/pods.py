@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from ..kube.waiting import pod_problem
-from ..kube.watching import SYNCED, follow
 from .base import LiveWidget, age, esc, table
 
 COLUMNS = ("name", "phase", "ready", "restarts", "node", "age")
@@ -58,17 +57,16 @@ class PodTable(LiveWidget):
         return [self._watch]
 
     def _watch(self) -> None:
-        for etype, pod in follow("v1", "Pod", self.namespace, self.selector, stop=self._stop, kube=self._kube):
-            with self._cond:
-                if etype == SYNCED:
-                    self._ok()
-                elif etype == "DELETED":
-                    self._rows.pop(pod["metadata"]["name"], None)
-                    self._flash.pop(pod["metadata"]["name"], None)
-                else:
-                    self._apply(pod_row(pod))
-                self.events += 1
-            self._changed()
+        self._mirror("v1", "Pod", self._upsert, self._delete, namespace=self.namespace, selector=self.selector)
+
+    def _upsert(self, pod: dict) -> None:
+        self._apply(pod_row(pod))
+        self.events += 1
+
+    def _delete(self, pod: dict) -> None:
+        self._rows.pop(pod["metadata"]["name"], None)
+        self._flash.pop(pod["metadata"]["name"], None)
+        self.events += 1
 
     def _apply(self, row: dict) -> None:
         old = self._rows.get(row["name"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kube.status import rollout_complete
 from ..kube.watching import SYNCED, follow
 from .base import LiveWidget, esc, table
 
@@ -34,13 +35,11 @@ class RolloutProgress(LiveWidget):
         return [self._watch_deployment, self._watch_replicasets]
 
     def _watch_deployment(self) -> None:
-        for etype, dep in follow("apps/v1", "Deployment", self.namespace, name=self.name, stop=self._stop, kube=self._kube):
-            with self._cond:
-                if etype == SYNCED:
-                    self._ok()
-                else:
-                    self._dep = None if etype == "DELETED" else dep
-            self._changed()
+        self._mirror("apps/v1", "Deployment", self._set_deployment, lambda _: self._set_deployment(None),
+                     namespace=self.namespace, name=self.name)
+
+    def _set_deployment(self, dep: dict | None) -> None:
+        self._dep = dep
 
     def _watch_replicasets(self) -> None:
         for etype, rs in follow("apps/v1", "ReplicaSet", self.namespace, stop=self._stop, kube=self._kube):
@@ -83,10 +82,9 @@ class RolloutProgress(LiveWidget):
             new = next((s for s in sets if s["revision"] == revision), None)
             old = sorted((s for s in sets if s is not new), key=lambda s: int(s["revision"] or 0))
             got = {k: status.get(f"{k}Replicas") or 0 for k in ("updated", "ready", "available")}
-            seen = (status.get("observedGeneration") or 0) >= (meta.get("generation") or 0)
-            if not seen:  # the status still counts the previous template's pods as updated
-                got["updated"] = new["current"] if new else 0
-            complete = seen and got["updated"] == want and got["available"] == want and (status.get("replicas") or 0) == want
+            if (status.get("observedGeneration") or 0) < (meta.get("generation") or 0):
+                got["updated"] = new["current"] if new else 0  # the status still counts the previous template's pods
+            complete = rollout_complete(dep)
             return {"exists": True, "desired": want, **got, "complete": complete, "new": new, "old": old,
                     "total": status.get("replicas") or 0}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import yaml
 
-from ..kube.watching import SYNCED, follow
 from .base import LiveWidget, esc, table
 
 API_VERSIONS = {"Deployment": "apps/v1", "ReplicaSet": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
@@ -86,13 +85,11 @@ class SpecStatus(LiveWidget):
         return [self._watch]
 
     def _watch(self) -> None:
-        for etype, obj in follow(self.api_version, self.kind, self.namespace, name=self.name, stop=self._stop, kube=self._kube):
-            with self._cond:
-                if etype == SYNCED:
-                    self._ok()
-                else:
-                    self._obj = None if etype == "DELETED" else obj
-            self._changed()
+        self._mirror(self.api_version, self.kind, self._set_object, lambda _: self._set_object(None),
+                     namespace=self.namespace, name=self.name)
+
+    def _set_object(self, obj: dict | None) -> None:
+        self._obj = obj
 
     def _render(self) -> str:
         with self._cond:
