@@ -8,28 +8,13 @@
 
 from .cluster import down, load_image, node_path, status, up, use
 from .errors import K8sLabError
-from .kube import (
-    apply,
-    call_service,
-    delete,
-    events,
-    exec_in,
-    exists,
-    get,
-    list_objects,
-    logs,
-    patch,
-    port_forward,
-    wait_for_job,
-    wait_for_pod,
-    wait_for_pods,
-    wait_for_rollout,
-    wait_gone,
-)
 
 __version__ = "0.1.0"
 
-# Chapters' helpers, loaded on first use (`lab.images.build()`): importing the kit stays quick.
+# The API layer's calls and the chapters' helpers load on first use (`lab.apply(...)`, `lab.images.build()`):
+# importing the kit stays quick, and `k8slab up` on a cluster that answers never loads the kubernetes client.
+API = {"apply", "get", "exists", "list_objects", "delete", "patch", "wait_for_rollout", "wait_for_pods", "wait_for_pod",
+       "wait_for_job", "wait_gone", "logs", "exec_in", "events", "call_service", "port_forward"}
 SUBMODULES = {"images", "widgets", "rook", "dashboard", "checks", "isolation", "compose", "doctor", "magics", "manifests"}
 
 __all__ = [
@@ -42,15 +27,17 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name in SUBMODULES:
-        import importlib
+    import importlib
 
+    if name in API:
+        return getattr(importlib.import_module(f"{__name__}.kube"), name)
+    if name in SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'k8slab' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | SUBMODULES)
+    return sorted(set(globals()) | SUBMODULES | API)
 
 
 def _one_line_errors_in_ipython() -> None:

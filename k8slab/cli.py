@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import cluster, doctor as doctoring
+from . import cluster
 from .errors import K8sLabError
 
 
@@ -41,6 +41,8 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def doctor(as_json):
     """Check Docker/Podman, kind, kubectl, the kubeconfig context, memory and disk."""
+    from . import doctor as doctoring
+
     checks = doctoring.run_checks()
     click.echo(json.dumps(doctoring.as_dicts(checks), indent=2) if as_json else doctoring.report(checks))
     sys.exit(0 if doctoring.healthy(checks) else 1)
@@ -57,7 +59,7 @@ def up(provider, cluster_name, mirror):
     from . import mirrors
 
     c = cluster.up(provider, progress=_echo, cluster_name=cluster_name, mirrors=mirrors.from_options(mirror))
-    click.echo(f"ready: {c.name} ({c.provider.name}) at {c.kube.host}; kubeconfig {c.kubeconfig}")
+    click.echo(f"ready: {c.name} ({c.provider.name}) at {c.server}; kubeconfig {c.kubeconfig}")
 
 
 @main.command()

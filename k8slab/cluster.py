@@ -10,7 +10,6 @@ from pathlib import Path
 
 from . import config, providers, session
 from .errors import K8sLabError
-from .kube import applying
 from .providers import kindconfig
 from .providers.base import Cluster, Progress
 from .providers.context import ContextProvider
@@ -37,7 +36,7 @@ def up(provider_name: str | None = None, progress: Progress = print, timeout: fl
     if rook and p.name == "kind":
         p.extra_mounts = kindconfig.rook_mounts()
     made = p.up(progress, timeout)
-    session.start(p.settings, p, made.kube, made.kubeconfig)
+    session.start(p.settings, p, kubeconfig=made.kubeconfig, connect=lambda: made.kube)
     return made
 
 
@@ -63,8 +62,7 @@ def down(provider_name: str | None = None, progress: Progress = print, **setting
 
 
 def current() -> Cluster:
-    s = session.current()
-    return Cluster(session.provider(), s.kubeconfig, session.kube())
+    return Cluster(session.provider(), session.current().kubeconfig, session.kube())
 
 
 def load_image(image: str) -> str:
@@ -97,10 +95,12 @@ def status(provider_name: str | None = None, **settings) -> dict:
         info["exists"] = p.exists()
         if info["exists"]:
             chosen = session.current()
-            kube = chosen.kube if chosen.provider is p and chosen.kube is not None else p.connect(p.kubeconfig())
+            kube = session.kube() if chosen.provider is p else p.connect(p.kubeconfig())
             info.update(server=kube.host, version=kube.version(), ready=kube.readyz().strip() == "ok")
+            from .kube import applying
+
             info["nodes"] = [n["metadata"]["name"] for n in applying.list_objects("Node", kube=kube)]
-            if kube is not chosen.kube:
+            if chosen.provider is not p:
                 kube.close()
     except K8sLabError as e:
         info["error"] = str(e)

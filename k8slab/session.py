@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import config
 from .errors import ClusterUnreachable, K8sLabError
@@ -28,6 +28,7 @@ class Session:
     provider: Provider | None = None
     kube: Kube | None = None
     kubeconfig: Path | None = None
+    connect: Callable[[], Kube] | None = None  # makes `kube` on first use (`k8slab up` needs none)
 
 
 _current: Session | None = None
@@ -44,12 +45,12 @@ def current() -> Session:
 
 
 def start(settings: config.Settings, provider: Provider | None = None, kube: Kube | None = None,
-          kubeconfig: Path | None = None) -> Session:
+          kubeconfig: Path | None = None, connect: Callable[[], Kube] | None = None) -> Session:
     """Make this the session every module acts on (widgets still showing the previous cluster keep
     their own connection to it)."""
     global _current
     with _lock:
-        _current = Session(settings, provider, kube, kubeconfig)
+        _current = Session(settings, provider, kube, kubeconfig, connect)
     return _current
 
 
@@ -66,10 +67,14 @@ def settings() -> config.Settings:
 
 def kube() -> Kube:
     """The API connection of the cluster chosen last."""
-    found = current().kube
-    if found is None:
+    chosen = current()
+    if chosen.kube is None and chosen.connect is not None:
+        with _lock:
+            if chosen.kube is None:
+                chosen.kube = chosen.connect()
+    if chosen.kube is None:
         raise ClusterUnreachable("no cluster selected", NO_CLUSTER_HINT)
-    return found
+    return chosen.kube
 
 
 def provider() -> Provider:

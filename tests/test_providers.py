@@ -92,8 +92,7 @@ def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monk
     p.up(progress.append)
     ps = ["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=k8slab", "--format", "{{.Names}}\t{{.State}}\t{{.Ports}}"]
     assert standins.calls() == [
-        ps,  # is there such a cluster (what `kind get clusters` lists)
-        ps,  # is its node running
+        ps,  # is there such a cluster (what `kind get clusters` lists), and is its node running
         ["docker", "start", "k8slab-control-plane"],
         ["kind", "get", "kubeconfig", "--name", "k8slab"],
     ]
@@ -195,8 +194,8 @@ def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home)
     assert p.exists() and p.wake(lambda _: None)
     p.load_image("hello:v1")
     calls = standins.calls()
-    assert calls[2] == ["podman", "start", "k8slab-control-plane"]
-    save, load = calls[3:]
+    assert calls[1] == ["podman", "start", "k8slab-control-plane"]  # the nodes exists() listed
+    save, load = calls[2:]
     assert save[:3] == ["podman", "save", "-o"] and load[:3] == ["kind", "load", "image-archive"] and load[3] == save[3]
     kind_calls = [prov for call, prov in zip(calls, standins.providers(), strict=False) if call[0] == "kind"]
     assert kind_calls == ["podman"], "kind drives Podman only with KIND_EXPERIMENTAL_PROVIDER=podman"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -117,3 +118,19 @@ def test_settings_are_read_once_per_session(monkeypatch, kit_home):
     assert session.settings().images == {"busybox:1.36": "first:1"}  # until a new session starts
     session.end()
     assert session.settings().images == {"busybox:1.36": "second:1"}
+
+
+@pytest.mark.cluster
+@pytest.mark.docker
+def test_up_on_a_cluster_that_answers_needs_no_api_client(kind_kubeconfig, kit_home):
+    """The first `k8slab up` in a new home writes the kit's kubeconfig and waits with the kubernetes client;
+    the next one asks /readyz and the nodes with the standard library (providers/probe) and is done."""
+    code = ("import sys\nfrom k8slab import cli\nsys.argv = ['k8slab', 'up']\ntry:\n    cli.main()\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\nprint('kubernetes' in sys.modules)")
+    env = dict(os.environ, K8SLAB_HOME=str(kit_home))
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]
+    assert [r.stdout.split()[-1:] for r in runs] == [["True"], ["False"]], [r.stderr for r in runs]
+    assert "ready: k8slab (kind) at https://" in runs[1].stderr + runs[1].stdout
+    made = lab.up(progress=lambda _: None)  # in process too: the connection is made on first use
+    assert made._kube is None and made.server.startswith("https://")
+    assert _nodes() == [KIND_NODE] and made.kube.host == made.server

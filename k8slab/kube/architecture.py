@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from kubernetes.client.rest import ApiException
 
 from .client import Kube, current, translating
-from .status import ready as is_ready
+from ..conditions import ready as is_ready
 
 CONTROL_PLANE = (
     ("kube-apiserver", "API server"),

@@ -10,7 +10,7 @@ import threading
 from typing import Callable
 
 from ..errors import ImageError, K8sLabError, WaitTimeout
-from .status import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
+from ..conditions import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
 from .client import Kube, current, translating
 from .watching import SYNCED, Stop, follow
 
@@ -151,7 +151,7 @@ def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, ku
 
 
 def rollout_complete(dep: dict | None) -> bool:
-    """The test `kubectl rollout status` makes (k8slab.kube.status); a rollout past its progress deadline fails."""
+    """The test `kubectl rollout status` makes (k8slab.conditions); a rollout past its progress deadline fails."""
     stuck = progress_deadline_exceeded(dep)
     if stuck:
         raise WaitTimeout(f"Deployment/{dep['metadata']['name']} exceeded its progress deadline: {stuck}")

@@ -4,32 +4,45 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import mirrors
 from ..config import Settings
 from ..errors import K8sLabError, ProviderError
-from ..kube import client as kubeclient, status
+from ..conditions import ready as is_ready
+from . import probe
+
+if TYPE_CHECKING:
+    from ..kube.client import Kube
 
 Progress = Callable[[str], None]
 
 
-@dataclass
 class Cluster:
-    """What `up()` gives back: which cluster, how to reach it, and the connection to it."""
+    """What `up()` gives back: which cluster, how to reach it, and the connection to it (made on first use:
+    `k8slab up` on a cluster that answers needs no API client)."""
 
-    provider: "Provider"
-    kubeconfig: Path
-    kube: kubeclient.Kube
+    def __init__(self, provider: "Provider", kubeconfig: Path | None, kube: Kube | None = None, server: str | None = None):
+        self.provider, self.kubeconfig, self._kube, self._server = provider, kubeconfig, kube, server
+
+    @property
+    def kube(self) -> Kube:
+        if self._kube is None:
+            self._kube = self.provider.connect(self.kubeconfig)
+        return self._kube
+
+    @property
+    def server(self) -> str:
+        """The API server's address."""
+        return self._server or self.kube.host
 
     @property
     def name(self) -> str:
         return self.provider.cluster_name
 
     def __repr__(self) -> str:
-        return f"<Cluster {self.name!r} via {self.provider.name}, API server {self.kube.host}>"
+        return f"<Cluster {self.name!r} via {self.provider.name}, API server {self.server}>"
 
 
 class Provider:
@@ -105,7 +118,7 @@ class Provider:
         tmp.replace(path)
         return path
 
-    def ready(self, kube: kubeclient.Kube, timeout: float = 120, patient: bool = False) -> None:
+    def ready(self, kube: Kube, timeout: float = 120, patient: bool = False) -> None:
         """Until the API server says ready and a node is Ready; `patient` while a woken node boots."""
         from ..kube.waiting import watch_until
 
@@ -120,7 +133,7 @@ class Provider:
                 time.sleep(1)
         watch_until(
             "v1", "Node", None, None,
-            lambda nodes: any(status.ready(n) for n in nodes), timeout, kube,
+            lambda nodes: any(is_ready(n) for n in nodes), timeout, kube,
             describe=lambda nodes: f"{len(nodes)} nodes, none Ready yet",
         )
 
@@ -136,6 +149,9 @@ class Provider:
         self.use_mirrors(progress, created=not reused)
         kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
         path = self.kubeconfig_path if kept else self.kubeconfig()
+        server = probe.ready(path) if kept else None
+        if server:  # a known cluster that answers and has a Ready node: the API client comes when first used
+            return Cluster(self, path, server=server)
         kube = self.connect(path)
         try:
             self.ready(kube, timeout, patient=woke)
@@ -149,9 +165,11 @@ class Provider:
             self.ready(kube, timeout, patient=True)  # or it is restarting, its node running
         return Cluster(self, path, kube)
 
-    def connect(self, path: Path, context: str | None = None) -> kubeclient.Kube:
+    def connect(self, path: Path | None, context: str | None = None) -> Kube:
         """An API connection to this provider's cluster, which asks the provider why it does not answer."""
-        kube = kubeclient.Kube(path, context)
+        from ..kube.client import Kube
+
+        kube = Kube(path, context)
         kube.explain = lambda: self.why_unreachable(kube.host)
         return kube
 

@@ -22,7 +22,8 @@ class KindProvider(Provider):
         return run(["kind", *args], what, env=engine.kind_env()).stdout
 
     def exists(self) -> bool:
-        return bool(engine.kind_nodes(self.cluster_name))  # what `kind get clusters` lists, in one call
+        self._nodes = engine.kind_nodes(self.cluster_name)  # what `kind get clusters` lists, in one call
+        return bool(self._nodes)
 
     def why_unreachable(self, server: str) -> K8sLabError | None:
         try:
@@ -41,7 +42,8 @@ class KindProvider(Provider):
                              "although its node runs", "it may be restarting: `lab.up()` waits until it answers")
 
     def wake(self, progress: Progress) -> bool:
-        stopped = [node for node, state, _ in engine.kind_nodes(self.cluster_name) if state != "running"]
+        nodes = self.__dict__.pop("_nodes", None) or engine.kind_nodes(self.cluster_name)  # exists() just listed them
+        stopped = [node for node, state, _ in nodes if state != "running"]
         for node in stopped:
             progress(f"the kind node {node} is stopped (Docker or this machine restarted): starting it")
             run([engine.name(), "start", node], f"starting the kind node {node}")

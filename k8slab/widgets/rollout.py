@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..kube.status import rollout_complete
+from ..conditions import rollout_complete
 from ..kube.watching import SYNCED, follow
 from .base import LiveWidget, esc, table
 

@@ -1,9 +1,10 @@
-"""k8slab.kube.status: the one Ready test and the one rollout-complete test, on objects as the API gives them."""
+"""k8slab.conditions: the one Ready test and the one rollout-complete test, on objects as the API gives them."""
 
 import pytest
 
 from k8slab.errors import WaitTimeout
-from k8slab.kube import status, waiting
+from k8slab import conditions as status
+from k8slab.kube import waiting
 
 
 def dep(generation=2, observed=2, want=3, updated=3, replicas=3, available=3, conditions=()):
