@@ -11,8 +11,8 @@ from . import config, images, magics, providers, session, tools
 from .errors import K8sLabError
 from .kube import client as kubeclient
 from .providers import engine
-from .tools import INSTALL_HINTS
 from .providers.kindconfig import NODE_PORTS
+from .tools import INSTALL_HINTS
 
 MIN_MEMORY_GB = 4
 MIN_DISK_GB = 10

@@ -25,7 +25,7 @@ import docker
 import requests
 import urllib3
 
-from . import dockerfile, session, layers as layer_records
+from . import dockerfile, layers as layer_records, session
 from .errors import DockerUnavailable, ImageError, K8sLabError
 from .layers import BuildStep, Layer, StepTracker, human
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from k8slab.errors import K8sLabError
 from k8slab import cluster, config, fetching, session
+from k8slab.errors import K8sLabError
 from k8slab.kube import applying, client, waiting
 
 from .needs import CLUSTER_HOW, cluster_kubeconfig, require

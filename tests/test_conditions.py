@@ -2,8 +2,8 @@
 
 import pytest
 
-from k8slab.errors import WaitTimeout
 from k8slab import conditions as status
+from k8slab.errors import WaitTimeout
 from k8slab.kube import waiting
 
 

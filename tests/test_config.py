@@ -1,6 +1,5 @@
 """Settings: file, then environment, then arguments; bad settings give one line."""
 
-from pathlib import Path
 
 import pytest
 

@@ -13,10 +13,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from k8slab import dashboard, validating
+from k8slab import dashboard, fetching, validating
 from k8slab.errors import Forbidden, ImageError, K8sLabError, NotFound
 from k8slab.kube import applying, tokens
-from k8slab import fetching
 from k8slab.widgets.secret import SecretView
 
 

@@ -3,8 +3,9 @@
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from .needs import require
 

@@ -18,6 +18,7 @@ from k8slab.providers import KindProvider, kindconfig
 
 from .kind_schema import CLUSTER
 
+
 def test_generated_kind_config_is_valid_v1alpha4(tmp_path):
     config = kindconfig.kind_config("k8slab", tmp_path, kindconfig.NODE_IMAGES["0.26"],
                                     [{"hostPath": "/dev", "containerPath": "/dev"}])

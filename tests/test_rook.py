@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8slab import rook, validating
+from k8slab import fetching, rook, validating
 from k8slab.errors import ImageError, K8sLabError, ManifestError, NotFound, UnknownKind
 from k8slab.kube import applying, waiting
-from k8slab import fetching
 from k8slab.rook import host, loopdev, operator, progress, spec
 
 from .needs import require

@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from k8slab import dashboard, manifests, validating
+from k8slab import dashboard, fetching, manifests, validating
 from k8slab.errors import ManifestError, ToolMissing
-from k8slab import fetching
 from k8slab.rook import operator as install, spec
 
 

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 
 from kubernetes.client.rest import ApiException
 
-from .client import Kube, current, translating
 from ..conditions import ready as is_ready
+from .client import Kube, current, translating
 
 CONTROL_PLANE = (
     ("kube-apiserver", "API server"),

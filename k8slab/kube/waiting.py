@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from ..errors import ImageError, K8sLabError, WaitTimeout
 from ..conditions import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
+from ..errors import ImageError, K8sLabError, WaitTimeout
 from .client import Kube, current, translating
 from .watching import SYNCED, Stop, follow
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .. import mirrors
+from ..conditions import ready as is_ready
 from ..config import Settings
 from ..errors import K8sLabError, ProviderError
-from ..conditions import ready as is_ready
 from . import probe
 
 if TYPE_CHECKING:

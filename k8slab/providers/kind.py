@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .. import mirrors
 from ..errors import K8sLabError, ProviderError
-from . import engine, kindconfig
 from ..tools import run, stream
+from . import engine, kindconfig
 from .base import Progress, Provider
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .. import mirrors
+from .. import mirrors, tools
 from ..errors import ProviderError
-from .. import tools
 from .base import Progress, Provider
 
 DEFAULT_KUBECONFIG = "/etc/kubernetes/admin.conf"

@@ -18,23 +18,23 @@ from pathlib import Path
 from ..fetching import ChecksumMismatch, FetchError
 from ..kube.applying import ApplyReport
 from ..tables import Table
-from .cluster import create, crds, dashboard_password, expose_dashboard, validate_guide
+from .cluster import crds, create, dashboard_password, expose_dashboard, validate_guide
+from .host import HostCheck, HostNotReady, check_host, preflight
 from .operator import FILES, MIN_KUBERNETES, guide_cluster_answer, install, operator_objects
 from .progress import Watch
-from .host import HostCheck, HostNotReady, check_host, preflight
+from .removal import teardown
 from .spec import (
     CEPH_IMAGE,
     DATA_DIR,
     NAMESPACE,
     changes,
     check_safe,
+    cluster as cluster_spec,
     dashboard_service,
     guide_cluster,
     kind_mounts,
     safety,
 )
-from .spec import cluster as cluster_spec
-from .removal import teardown
 
 VERSION = "v1.20.6"
 
