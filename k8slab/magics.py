@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config, manifests, safety
+from . import config, manifests, references, safety
 from .errors import K8sLabError, ManifestError, ToolMissing
 from .providers.base import INSTALL_HINTS
 
@@ -98,12 +98,12 @@ def with_overrides(args: list[str], stdin: str | None, images: dict[str, str]) -
     notes: list[str] = []
     out = list(args)
     for i, arg in enumerate(out):
-        if arg.startswith("--image=") and arg[8:] in images:
-            notes.append(f"{arg[8:]} -> {images[arg[8:]]} in --image")
-            out[i] = f"--image={images[arg[8:]]}"
-        elif arg == "--image" and i + 1 < len(out) and out[i + 1] in images:
-            notes.append(f"{out[i + 1]} -> {images[out[i + 1]]} in --image")
-            out[i + 1] = images[out[i + 1]]
+        if arg.startswith("--image=") and (new := references.override(arg[8:], images)):
+            notes.append(f"{arg[8:]} -> {new} in --image")
+            out[i] = f"--image={new}"
+        elif arg == "--image" and i + 1 < len(out) and (new := references.override(out[i + 1], images)):
+            notes.append(f"{out[i + 1]} -> {new} in --image")
+            out[i + 1] = new
     verb = next((a for a in out if not a.startswith("-")), "")
     files = [i + 1 for i, a in enumerate(out) if a in ("-f", "--filename") and i + 1 < len(out)]
     if verb in WRITES_OBJECTS and len(files) == 1:
