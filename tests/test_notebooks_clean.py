@@ -41,11 +41,24 @@ def headings(nb) -> list[str]:
     return out
 
 
+SOLUTION = "%%solution"
+
+
 def python_of(source: str) -> str:
-    """The cell as Python: IPython magics and shell escapes become `pass` (a %%kubectl body is not Python)."""
-    if source.startswith("%%"):
+    """The cell as Python: IPython magics and shell escapes become `pass` (a %%kubectl body is not Python).
+    A `%%solution` body is Python (the magic runs it as a cell), so it is kept and held to the same rules."""
+    if source.startswith(SOLUTION):
+        source = source.partition("\n")[2]
+    elif source.startswith("%%"):
         return "pass"
     return "\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
+
+
+def test_python_of_reads_a_solution_body_as_python():
+    assert python_of("%%kubectl apply -f -\nkind: Pod") == "pass"
+    assert python_of("%%solution\n# Solution\nx = 1\n%kubectl get pods") == "# Solution\nx = 1\npass"
+    tree = ast.parse(python_of("%%solution\ntry:\n    pass\nexcept Exception:\n    pass"))
+    assert any(isinstance(node, ast.Try) for node in ast.walk(tree))
 
 
 def test_there_are_the_eight_chapters():
@@ -142,8 +155,25 @@ BUILTINS = set(dir(__import__("builtins")))
 
 
 def is_solution(cell) -> bool:
-    """The hidden reference answers: tagged `solution`, and headed `# Solution · 参考答案`."""
-    return "solution" in cell.metadata.get("tags", []) or cell.source.lstrip().startswith("# Solution")
+    """The hidden reference answers: tagged `solution`, run through `%%solution`, headed `# Solution · 参考答案`."""
+    return "solution" in cell.metadata.get("tags", []) or cell.source.lstrip().startswith((SOLUTION, "# Solution"))
+
+
+def test_run_all_leaves_the_exercises_to_the_learner(nb):
+    """Every reference answer is a `%%solution` cell, tagged `solution` (collapsed in JupyterLab): it runs
+    only with K8SLAB_RUN_SOLUTIONS=1, which the tests set and a learner's "Run All" does not. The magic
+    comes from `%load_ext k8slab.magics` in an earlier cell."""
+    path, book = nb
+    loaded = False
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        loaded = loaded or "%load_ext k8slab.magics" in cell.source
+        tagged = "solution" in cell.metadata.get("tags", [])
+        magic = cell.source.startswith(SOLUTION)
+        assert tagged == magic, f"{path.name} cell {i}: a solution is tagged `solution` and starts with %%solution"
+        assert not (is_solution(cell) and not magic), f"{path.name} cell {i}: a solution outside %%solution runs on Run All"
+        assert not magic or loaded, f"{path.name} cell {i}: %%solution before `%load_ext k8slab.magics`"
 
 
 def names_bound(tree) -> set[str]:
@@ -173,9 +203,17 @@ def test_clean_up_needs_nothing_from_the_solutions(nb):
     """A learner who wrote their own answer (and never opened the solution) can still clean up: the clean-up
     cells use only names the tutorial cells defined before them, never one first defined by a solution."""
     path, book = nb
+    problems, found = clean_up_problems(book)
+    assert not problems, f"{path.name}: {problems}"
+    assert found, f"{path.name}: no clean-up cell under a 'Clean up · 清理' heading"
+
+
+def clean_up_problems(book) -> tuple[list[str], bool]:
+    """What the clean-up cells use that a learner's own answer may not have defined; whether there are any."""
     first_bound: dict[str, str] = {}  # name -> "tutorial" or "solution", by the first cell that binds it
     in_clean_up = False
     found = False
+    problems = []
     for i, cell in enumerate(book.cells):
         if cell.cell_type == "markdown":
             if HEADING.search(cell.source):
@@ -185,11 +223,28 @@ def test_clean_up_needs_nothing_from_the_solutions(nb):
             found = True
             for name in sorted(names_used(cell) - BUILTINS):
                 where = first_bound.get(name)
-                assert where != "solution", f"{path.name} cell {i}: clean-up uses {name!r}, which only a solution defines"
-                assert where == "tutorial", f"{path.name} cell {i}: clean-up uses {name!r}, which no earlier cell defines"
+                if where == "solution":
+                    problems.append(f"cell {i}: clean-up uses {name!r}, which only a solution defines")
+                elif where != "tutorial":
+                    problems.append(f"cell {i}: clean-up uses {name!r}, which no earlier cell defines")
         for name in names_bound(ast.parse(python_of(cell.source))):
             first_bound.setdefault(name, "solution" if is_solution(cell) else "tutorial")
-    assert found, f"{path.name}: no clean-up cell under a 'Clean up · 清理' heading"
+    return problems, found
+
+
+@pytest.mark.parametrize("chapter", ["03", "05"])
+def test_the_clean_up_of_03_and_05_would_be_caught(chapter):
+    """03 and 05 once removed files whose paths only the solution set: moving such a path into the
+    solution again is caught (the chapters now set them in a tutorial cell before the exercise)."""
+    book = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-")), as_version=4)
+    assert clean_up_problems(book) == ([], True)
+    name = {"03": "compose_file", "05": "v2_dir"}[chapter]
+    setter = next(c for c in book.cells if c.cell_type == "code" and not is_solution(c) and re.match(rf"(#.*\n)*{name} = ", c.source))
+    solution = next(c for c in book.cells if c.cell_type == "code" and is_solution(c))
+    solution.source = solution.source.replace("\n", f"\n{setter.source}\n", 1)
+    setter.source = "# your path here"
+    problems, _ = clean_up_problems(book)
+    assert any(f"{name!r}, which only a solution defines" in p for p in problems), problems
 
 
 def test_runs_on_python3(nb):
