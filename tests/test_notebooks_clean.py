@@ -292,3 +292,132 @@ def test_every_heading_of_the_guide_appears(chapter):
     parts = {part.strip() for h in headings(nbformat.read(path, as_version=4)) for part in h.split(" · ")}
     missing = [h for h in GUIDE_HEADINGS[chapter] if h not in parts]
     assert not missing, f"{path.name} lacks the guide's headings {missing}"
+
+
+# -- kubectl and YAML beside the kit ---------------------------------------------------
+
+# What each kit call does, as the kubectl command a chapter must show (in its text or a %kubectl cell).
+KUBECTL_FOR = {
+    "lab.apply": "kubectl apply",
+    "lab.delete": "kubectl delete",
+    "lab.patch": "kubectl patch",
+    "lab.wait_for_rollout": "kubectl rollout status",
+    "lab.wait_for_pod": "kubectl wait",
+    "lab.wait_for_job": "kubectl wait --for=condition=complete",
+    "lab.logs": "kubectl logs",
+    "lab.exec_in": "kubectl exec",
+    "lab.events": "kubectl get events",
+    "lab.call_service": "kubectl get --raw",
+    "lab.list_objects": "kubectl get",
+    "lab.get": "kubectl get",
+}
+YAML_OBJECT = re.compile(r"^\s*apiVersion: \S+\s*$.*?^\s*kind: \S+", re.MULTILINE | re.DOTALL)
+
+
+def tutorial_code(book) -> str:
+    return "\n".join(c.source for c in book.cells if c.cell_type == "code" and not is_solution(c))
+
+
+def kubectl_text(book) -> str:
+    """Where a chapter shows kubectl: its Markdown, its code comments, and its %kubectl lines (as `kubectl ...`)."""
+    parts = []
+    for cell in book.cells:
+        for line in cell.source.splitlines():
+            stripped = line.lstrip()
+            if stripped.startswith(("%kubectl", "%%kubectl")):
+                parts.append("kubectl " + stripped.split(None, 1)[1] if " " in stripped else "")
+            elif cell.cell_type == "markdown" or stripped.startswith("#"):
+                parts.append(line)
+    return " ".join(" ".join(parts).split())
+
+
+def runs_kubectl(book) -> bool:
+    return any(c.cell_type == "code" and re.search(r"^%%?kubectl ", c.source, re.M) for c in book.cells)
+
+
+def has_yaml(book) -> bool:
+    """A ```yaml block in the text, or an object written as YAML in a code cell (a string, a %%kubectl body)."""
+    return any(("```yaml" in c.source) if c.cell_type == "markdown" else bool(YAML_OBJECT.search(c.source)) for c in book.cells)
+
+
+def test_every_chapter_shows_kubectl_and_yaml_for_what_it_does(nb):
+    """Learners learn Kubernetes, not the kit: every kit call a chapter makes has its kubectl command shown
+    in the same chapter, some of them run with %kubectl, and the chapter writes its objects as YAML."""
+    path, book = nb
+    assert runs_kubectl(book), f"{path.name}: no %kubectl cell runs kubectl"
+    assert has_yaml(book), f"{path.name}: no YAML (a ```yaml block, or a manifest in a cell)"
+    code, shown = tutorial_code(book), kubectl_text(book)
+    missing = sorted({command for call, command in KUBECTL_FOR.items()
+                      if re.search(re.escape(call) + r"\(", code) and command not in shown})
+    assert not missing, f"{path.name}: calls the kit without showing {missing}"
+
+
+def test_the_kubectl_check_is_not_blind():
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('lab.apply(x)\nlab.logs("p", NS)')])
+    assert not runs_kubectl(book) and not has_yaml(book)
+    book.cells.append(nbformat.v4.new_code_cell("%kubectl logs p -n {NS}"))
+    book.cells.append(nbformat.v4.new_markdown_cell("```yaml\napiVersion: v1\nkind: Pod\n```"))
+    assert runs_kubectl(book) and has_yaml(book)
+    shown, code = kubectl_text(book), tutorial_code(book)
+    assert "kubectl logs" in shown and "kubectl apply" not in shown and "lab.apply(" in code
+
+
+def test_04b_shows_the_guides_commands_then_todays():
+    """The guide's Rook commands: create -f, get pod, get service, and the base64 password."""
+    path = next(p for p in NOTEBOOKS if p.name.startswith("04b-"))
+    text = path.read_text(encoding="utf-8")
+    for command in ("kubectl create -f common.yaml", "kubectl create -f crds.yaml", "kubectl -n rook-ceph get pod",
+                    "kubectl get service -n rook-ceph", "base64 --decode", "base64 -d", "kind: CephCluster"):
+        assert command in text, f"{path.name} lacks {command!r}"
+
+
+# -- the guide's Chinese readers -------------------------------------------------------
+
+def body_text(text: str) -> str:
+    """A Markdown text without its headings and quoted lines (the guide's own words), outside fences."""
+    out, in_fence = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and not re.match(r"\s*(#{1,6} |>)", line):
+            out.append(line)
+    return "\n".join(out)
+
+
+def section(book, title: str) -> str:
+    """The Markdown under the heading that starts with `title`, up to the next heading of any level."""
+    out, inside = [], False
+    for cell in book.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if re.match(r"#{1,6} ", line):
+                inside = line.lstrip("#").strip().startswith(title)
+            elif inside:
+                out.append(line)
+    return "\n".join(out)
+
+
+def exercise_instructions(book) -> list[str]:
+    """The Markdown that asks for each answer: the text before each `# your answer here` cell, from its last heading."""
+    found = []
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type == "code" and cell.source.strip().startswith("# your answer here"):
+            j = i - 1
+            while j >= 0 and book.cells[j].cell_type == "code":
+                j -= 1
+            text = book.cells[j].source
+            found.append(re.split(r"^#{1,6} .*$", text, flags=re.M)[-1])
+    return found
+
+
+def test_overview_summary_and_exercises_are_in_chinese_too(nb):
+    path, book = nb
+    for title in ("Overview", "Summary"):
+        text = body_text(section(book, title))
+        assert LATIN.search(text) and CJK.search(text), f"{path.name}: the {title} needs its Chinese and English text"
+    for text in exercise_instructions(book):
+        body = body_text(text)
+        assert LATIN.search(body) and CJK.search(body), f"{path.name}: exercise instructions without Chinese: {body[:80]!r}"
+    if path.name[:2] != "04" or path.name.startswith("04-"):
+        assert exercise_instructions(book), f"{path.name}: no exercise found before a `# your answer here` cell"
