@@ -2,12 +2,8 @@
 
 Without one (no K8SLAB_KUBECONFIG or KUBECONFIG naming a file) they are skipped with that reason
 before anything runs; in CI (CI=true) they fail instead.
-
-The notebooks' kernels inherit K8SLAB_RUN_SOLUTIONS=1 from here: under the tests every `%%solution`
-cell runs and its checks must pass, while a learner's "Run All" leaves the exercises to them.
 """
 
-import os
 from pathlib import Path
 
 from tests.needs import CLUSTER_HOW, cluster_kubeconfig, require
@@ -19,7 +15,3 @@ def pytest_runtest_setup(item):
     notebook = Path(str(item.path)).is_relative_to(NOTEBOOKS) and item.path.suffix == ".ipynb"
     if (notebook or item.get_closest_marker("cluster")) and not cluster_kubeconfig():
         require("test cluster", CLUSTER_HOW)
-
-
-def pytest_configure(config):
-    os.environ.setdefault("K8SLAB_RUN_SOLUTIONS", "1")
