@@ -421,3 +421,23 @@ def test_overview_summary_and_exercises_are_in_chinese_too(nb):
         assert LATIN.search(body) and CJK.search(body), f"{path.name}: exercise instructions without Chinese: {body[:80]!r}"
     if path.name[:2] != "04" or path.name.startswith("04-"):
         assert exercise_instructions(book), f"{path.name}: no exercise found before a `# your answer here` cell"
+
+
+# -- pictures ----------------------------------------------------------------------------
+
+PICTURES = {  # chapter: the words each of its Mermaid diagrams must show
+    "04": [("PersistentVolumeClaim", "PersistentVolume", "StorageClass")],
+    "06": [("Service", "EndpointSlice", "Pod", "NodePort"), ("Deployment", "ReplicaSet", "Pod")],
+}
+
+
+@pytest.mark.parametrize("chapter", sorted(PICTURES))
+def test_the_pictures_are_mermaid_diagrams_in_markdown(chapter):
+    """JupyterLab 4 draws ```mermaid blocks of Markdown cells: the storage binding, a Service's way to its
+    pods, and a rolling update."""
+    book = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-")), as_version=4)
+    diagrams = [m.group(1) for c in book.cells if c.cell_type == "markdown"
+                for m in re.finditer(r"```mermaid\n(.*?)```", c.source, re.DOTALL)]
+    assert all(d.lstrip().startswith("flowchart ") for d in diagrams), diagrams
+    for words in PICTURES[chapter]:
+        assert any(all(w in d for w in words) for d in diagrams), f"{chapter}: no diagram shows {words}"
