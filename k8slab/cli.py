@@ -129,7 +129,9 @@ def lab(provider, cluster_name, notebooks, port, no_browser):
     c = cluster.up(provider, progress=_echo, cluster_name=cluster_name)
     _echo(f"cluster {c.name} ready; starting JupyterLab on {folder}")
     env = dict(os.environ, K8SLAB_PROVIDER=c.provider.name, K8SLAB_CLUSTER=c.name, KUBECONFIG=str(c.kubeconfig))
-    args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}", f"--port={port}"]
+    # Served from the folder above, so that the chapters' pictures (../assets/) load too.
+    args = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder.parent}",
+            f"--LabApp.default_url=/lab/tree/{folder.name}", f"--port={port}"]
     if no_browser:
         args.append("--no-browser")
     if getattr(os, "geteuid", lambda: -1)() == 0:

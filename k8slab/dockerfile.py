@@ -143,30 +143,3 @@ def context_tar(root: Path, files: Iterable[str], replace: dict[str, str] | None
             elif path.is_file() or path.is_symlink() or path.is_dir():
                 tar.add(path, arcname=name, recursive=False)
     return buf.getvalue()
-
-
-# -- image references -------------------------------------------------------------
-
-def split_ref(ref: str) -> tuple[str | None, str, str | None, str | None]:
-    """`registry/path:tag@digest` into its parts (registry None for Docker Hub names)."""
-    rest, _, digest = ref.partition("@")
-    first, slash, remainder = rest.partition("/")
-    registry = None
-    if slash and ("." in first or ":" in first or first == "localhost"):
-        registry, rest = first, remainder
-    path, colon, tag = rest.rpartition(":")
-    if not colon or "/" in tag:
-        path, tag = rest, ""
-    return registry, path, tag or None, digest or None
-
-
-def normalize(ref: str) -> str:
-    """`node:7`, `library/node:7` and `docker.io/library/node:7` all become `docker.io/library/node:7`."""
-    registry, path, tag, digest = split_ref(ref)
-    registry = registry or "docker.io"
-    if registry in ("docker.io", "index.docker.io") and "/" not in path:
-        path = f"library/{path}"
-    out = f"{registry}/{path}"
-    if tag or not digest:
-        out += f":{tag or 'latest'}"
-    return out + (f"@{digest}" if digest else "")

@@ -25,7 +25,7 @@ import docker
 import requests
 import urllib3
 
-from . import dockerfile, layers as layer_records, session
+from . import dockerfile, layers as layer_records, references, session
 from .errors import DockerUnavailable, ImageError, K8sLabError
 from .layers import BuildStep, Layer, StepTracker, human
 
@@ -118,10 +118,8 @@ def node_exec(container: str, argv: list[str]) -> tuple[int, str]:
 
 def resolve(image: str, overrides: Mapping[str, str] | None = None, say: Progress = print) -> str:
     """The image to use in place of `image` by the override map, saying so when there is one."""
-    overrides = session.settings().images if overrides is None else overrides
-    wanted = dockerfile.normalize(image)
-    new = overrides.get(image) or next((v for k, v in overrides.items() if dockerfile.normalize(k) == wanted), None)
-    if new and new != image:
+    new = references.override(image, session.settings().images if overrides is None else overrides)
+    if new:
         say(f"image override: {image} -> {new}")
         return new
     return image
@@ -200,7 +198,7 @@ def build(
         chosen = resolve(replace.get(image, image), overrides, say=_printed(progress))
         if chosen != image:
             replace[image] = chosen
-        if dockerfile.normalize(chosen) == "docker.io/library/node:7":
+        if references.normalize(chosen) == "docker.io/library/node:7":
             progress(NODE7_NOTE)
         ensure_base(chosen, progress)
     sent = dockerfile.rewrite_from(text, replace) if replace else text
@@ -535,7 +533,7 @@ def push(image: str, registry: str | None = None, progress: Progress = print, ov
     if not registry:
         raise ImageError(f"no registry to push {image} to",
                          "start one (`docker run -d -p 5000:5000 registry:2`) and pass registry='localhost:5000'")
-    _, path, tag, _ = dockerfile.split_ref(image)
+    _, path, tag, _ = references.split_ref(image)
     target = f"{registry}/{path}"
     api = _api()
     with translating(f"tagging {image} for {registry}"):
@@ -590,7 +588,7 @@ def content_tag(image: str) -> str:
     """
     with translating(f"tagging {image} by its content"):
         image_id = _api().inspect_image(image)["Id"]
-        registry, path, _, _ = dockerfile.split_ref(image)
+        registry, path, _, _ = references.split_ref(image)
         repo = f"{registry}/{path}" if registry else path
         if re.fullmatch(r"(sha256:)?[0-9a-f]{12,64}", image):
             repo = "image"  # given by id: there is no name to keep

@@ -13,6 +13,11 @@ A failing kubectl fails the cell with kubectl's one-line error, unless the line 
 `--expect-error` (the magic's own flag): then the error is the lesson and the cell passes.
 `--expect-error-since=1.21` expects the error only from a kubectl of that version on (a flag
 removed in 1.21 still works, with a warning, in 1.20), and a success before it.
+
+`%%solution` holds an exercise's reference answer. A learner's "Run All" does not run it (the
+cell prints one line instead), so the exercise is left for them; with K8SLAB_RUN_SOLUTIONS=1 in
+the kernel's environment (the tests and CI set it) the body runs as an ordinary cell would, and
+its last expression is the cell's value.
 The kit's image override map (K8SLAB_IMAGES) applies here as it does to `lab.apply`, and so
 does the kit's safety check: `apply`, `create` or `replace` with a CephCluster that lets Rook
 choose disks (from `-f FILE`, a folder, or `-f -`) is refused before kubectl runs.
@@ -20,6 +25,7 @@ choose disks (from `-f FILE`, a folder, or `-f -`) is refused before kubectl run
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -28,12 +34,14 @@ from pathlib import Path
 
 import yaml
 
-from . import manifests, safety, session, tools
+from . import manifests, references, safety, session, tools
 from .errors import K8sLabError, ManifestError, ToolMissing
 
 EXPECT_ERROR = "--expect-error"
 EXPECT_ERROR_SINCE = "--expect-error-since="  # e.g. =1.21: fails with kubectl 1.21 and later, works before
 WRITES_OBJECTS = {"apply", "create", "replace"}
+RUN_SOLUTIONS = "K8SLAB_RUN_SOLUTIONS"
+SOLUTION_NOT_RUN = f"solution not run: write yours above (set {RUN_SOLUTIONS}=1 to run it)"
 
 
 class KubectlFailed(K8sLabError):
@@ -92,12 +100,12 @@ def with_overrides(args: list[str], stdin: str | None, images: dict[str, str]) -
     notes: list[str] = []
     out = list(args)
     for i, arg in enumerate(out):
-        if arg.startswith("--image=") and arg[8:] in images:
-            notes.append(f"{arg[8:]} -> {images[arg[8:]]} in --image")
-            out[i] = f"--image={images[arg[8:]]}"
-        elif arg == "--image" and i + 1 < len(out) and out[i + 1] in images:
-            notes.append(f"{out[i + 1]} -> {images[out[i + 1]]} in --image")
-            out[i + 1] = images[out[i + 1]]
+        if arg.startswith("--image=") and (new := references.override(arg[8:], images)):
+            notes.append(f"{arg[8:]} -> {new} in --image")
+            out[i] = f"--image={new}"
+        elif arg == "--image" and i + 1 < len(out) and (new := references.override(out[i + 1], images)):
+            notes.append(f"{out[i + 1]} -> {new} in --image")
+            out[i + 1] = new
     verb = next((a for a in out if not a.startswith("-")), "")
     files = [i + 1 for i, a in enumerate(out) if a in ("-f", "--filename") and i + 1 < len(out)]
     if verb in WRITES_OBJECTS and len(files) == 1:
@@ -234,8 +242,27 @@ def kubectl(line: str, cell: str | None = None) -> Outcome:
     raise KubectlFailed(outcome.error_line, f"kubectl exit code {outcome.returncode}")
 
 
+def solutions_wanted() -> bool:
+    """Whether `%%solution` cells run: K8SLAB_RUN_SOLUTIONS=1 (or true/yes) in the environment."""
+    return os.environ.get(RUN_SOLUTIONS, "").strip().lower() in ("1", "true", "yes")
+
+
+def solution(shell, cell: str):
+    """Run a reference answer only when solutions are wanted; its errors fail the cell as usual."""
+    if not solutions_wanted():
+        print(SOLUTION_NOT_RUN)
+        return None
+    tree = ast.parse(shell.transform_cell(cell))  # magics in the body (`%kubectl ...`) become calls
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<solution>", "exec"), shell.user_ns)
+    if last is not None:
+        return eval(compile(ast.Expression(last.value), "<solution>", "eval"), shell.user_ns)
+    return None
+
+
 def load_ipython_extension(ipython) -> None:
-    """`%load_ext k8slab.magics` registers `%kubectl` (a line) and `%%kubectl` (the cell is stdin)."""
+    """`%load_ext k8slab.magics` registers `%kubectl` (a line), `%%kubectl` (the cell is stdin)
+    and `%%solution` (an exercise's answer, run only when asked for)."""
 
     def line_magic(line):
         kubectl(line)
@@ -245,3 +272,8 @@ def load_ipython_extension(ipython) -> None:
 
     ipython.register_magic_function(line_magic, "line", "kubectl")
     ipython.register_magic_function(cell_magic, "cell", "kubectl")
+    def solution_magic(line, cell):
+        """An exercise's reference answer: runs only with K8SLAB_RUN_SOLUTIONS=1."""
+        return solution(ipython, cell)
+
+    ipython.register_magic_function(solution_magic, "cell", "solution")

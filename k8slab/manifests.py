@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from . import parsing
+from . import parsing, references
 from .errors import ManifestError
 
 Manifest = str | Path | Mapping | Iterable
@@ -209,9 +209,8 @@ def override_images(objs: list[dict], overrides: Mapping[str, str]) -> list[tupl
     changed = []
     for obj in objs:
         for c in containers(obj):
-            image = c.get("image")
-            new = overrides.get(image) if isinstance(image, str) else None
-            if new and new != image:
+            new = references.override(c.get("image"), overrides)
+            if new:
                 changed.append((describe(obj), c["image"], new))
                 c["image"] = new
     return changed

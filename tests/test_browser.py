@@ -197,7 +197,7 @@ def test_k8slab_lab_opens_a_notebook_whose_cell_reaches_the_cluster(k8slab_lab, 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
-            page.goto(f"{base}/lab/tree/first.ipynb?token={token}")
+            page.goto(f"{base}/lab/tree/notebooks/first.ipynb?token={token}")
             expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
             expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90_000)
             page.get_by_text("Run", exact=True).first.click()

@@ -104,7 +104,8 @@ def test_lab_hands_jupyterlab_the_kits_kubeconfig(lab_handoff):
     run, kubeconfig = lab_handoff
     handed, output = run(euid=1000)
     assert handed["path"] == sys.executable
-    assert handed["args"] == [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={REPO / 'notebooks'}", "--port=8888"]
+    assert handed["args"] == [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={REPO}",
+                              "--LabApp.default_url=/lab/tree/notebooks", "--port=8888"]
     assert handed["env"]["KUBECONFIG"] == str(kubeconfig), "kubectl in JupyterLab's terminal talks to the lab cluster"
     assert handed["env"]["K8SLAB_PROVIDER"] == "kind" and handed["env"]["K8SLAB_CLUSTER"] == "k8slab"
     assert "root" not in output

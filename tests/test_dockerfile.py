@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from k8slab import dockerfile
+from k8slab import dockerfile, references
 from k8slab.errors import ImageError
 
 
@@ -77,15 +77,15 @@ def test_rewrite_keeps_windows_line_ends():
 @pytest.mark.parametrize("ref, parts, normal", [
     ("node:7", (None, "node", "7", None), "docker.io/library/node:7"),
     ("library/node:7", (None, "library/node", "7", None), "docker.io/library/node:7"),
-    ("index.docker.io/node:7", ("index.docker.io", "node", "7", None), "index.docker.io/library/node:7"),
+    ("index.docker.io/node:7", ("index.docker.io", "node", "7", None), "docker.io/library/node:7"),
     ("localhost/hello:1", ("localhost", "hello", "1", None), "localhost/hello:1"),
     ("learner/hello", (None, "learner/hello", None, None), "docker.io/learner/hello:latest"),
     ("node@sha256:ab", (None, "node", None, "sha256:ab"), "docker.io/library/node@sha256:ab"),
     ("127.0.0.1:5000/hello:2@sha256:ab", ("127.0.0.1:5000", "hello", "2", "sha256:ab"), "127.0.0.1:5000/hello:2@sha256:ab"),
 ])
 def test_references_split_and_normalize_like_docker(ref, parts, normal):
-    assert dockerfile.split_ref(ref) == parts
-    assert dockerfile.normalize(ref) == normal
+    assert references.split_ref(ref) == parts
+    assert references.normalize(ref) == normal
 
 
 def test_dockerignore_patterns(tmp_path):
@@ -117,3 +117,34 @@ def test_build_context_holds_the_listed_files_with_the_dockerfile_sent_from_memo
     assert got["app.js"][1] == b"console.log(1)\n" and got["lib/a.js"][1] == b"a\n"
     assert got["lib"][0].isdir() and got["link"][0].issym() and got["link"][0].linkname == "app.js"
     assert members(dockerfile.context_tar(tmp_path, ["app.js"])).keys() == {"app.js"}
+
+
+SPELLINGS = ["nginx:1.17.0", "library/nginx:1.17.0", "docker.io/library/nginx:1.17.0", "index.docker.io/library/nginx:1.17.0"]
+
+
+@pytest.mark.parametrize("key", SPELLINGS)
+@pytest.mark.parametrize("image", SPELLINGS)
+def test_the_override_map_matches_an_image_however_it_is_spelled(key, image):
+    """One rule for builds, manifests, %kubectl and Rook: each spelling Docker reads as the same image."""
+    assert references.override(image, {key: "local/nginx:1"}) == "local/nginx:1"
+
+
+@pytest.mark.parametrize("image", ["nginx:1.17", "nginx", "quay.io/nginx:1.17.0", "library/nginx:1.17.0@sha256:ab", "", None, 7])
+def test_the_override_map_leaves_other_images_alone(image):
+    assert references.override(image, {"nginx:1.17.0": "local/nginx:1"}) is None
+    assert references.override("nginx:1.17.0", {}) is None
+    assert references.override("local/nginx:1", {"local/nginx:1": "local/nginx:1"}) is None  # already itself
+
+
+def test_every_caller_uses_the_one_rule():
+    """Builds, manifests (and so Rook's files), and %kubectl's --image all match docker.io/library/... too."""
+    from k8slab import images, magics, manifests
+    overrides = {"nginx:1.17.0": "local/nginx:1"}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "docker.io/library/nginx:1.17.0"}]}}
+    assert manifests.override_images([pod], overrides) == [("Pod/p", "docker.io/library/nginx:1.17.0", "local/nginx:1")]
+    args, _, _ = magics.with_overrides(["run", "x", "--image=docker.io/library/nginx:1.17.0"], None, overrides)
+    assert args[-1] == "--image=local/nginx:1"
+    said = []
+    assert images.resolve("library/nginx:1.17.0", overrides, say=said.append) == "local/nginx:1"
+    assert said == ["image override: library/nginx:1.17.0 -> local/nginx:1"]

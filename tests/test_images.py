@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import dockerfile, images, layers
+from k8slab import dockerfile, images, layers, references
 from k8slab.errors import DockerUnavailable, ImageError
 from k8slab.widgets.build import BuildProgress
 from k8slab.widgets.layers import LayerView
@@ -155,12 +155,12 @@ def test_bad_dockerfiles_are_one_line_errors(text, names):
 
 
 def test_references_normalize_like_docker():
-    assert dockerfile.normalize("node:7") == "docker.io/library/node:7"
-    assert dockerfile.normalize("docker.io/library/node:7") == "docker.io/library/node:7"
-    assert dockerfile.normalize("node") == "docker.io/library/node:latest"
-    assert dockerfile.split_ref("127.0.0.1:5000/hello@sha256:ab") == ("127.0.0.1:5000", "hello", None, "sha256:ab")
-    assert dockerfile.split_ref("k8slab.local/node:18") == ("k8slab.local", "node", "18", None)
-    assert dockerfile.split_ref("localhost:5000/a/b") == ("localhost:5000", "a/b", None, None)
+    assert references.normalize("node:7") == "docker.io/library/node:7"
+    assert references.normalize("docker.io/library/node:7") == "docker.io/library/node:7"
+    assert references.normalize("node") == "docker.io/library/node:latest"
+    assert references.split_ref("127.0.0.1:5000/hello@sha256:ab") == ("127.0.0.1:5000", "hello", None, "sha256:ab")
+    assert references.split_ref("k8slab.local/node:18") == ("k8slab.local", "node", "18", None)
+    assert references.split_ref("localhost:5000/a/b") == ("localhost:5000", "a/b", None, None)
 
 
 def test_overrides_are_printed(capsys):

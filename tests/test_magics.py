@@ -162,3 +162,37 @@ def test_the_ipython_magics(kubectl_ok, namespace):
     result = ip.run_cell("%kubectl get configmap absent -n {NS}")
     assert not result.success and isinstance(result.error_in_exec, magics.KubectlFailed)
     assert ip.run_cell("%kubectl get configmap absent -n {NS} --expect-error").success
+
+
+# -- %%solution: an exercise's answer, run only when asked for ------------------------
+
+@pytest.fixture
+def ipython():
+    from IPython.testing.globalipapp import get_ipython, start_ipython
+
+    ip = start_ipython() or get_ipython()
+    ip.run_line_magic("load_ext", "k8slab.magics")
+    return ip
+
+
+def test_a_solution_is_not_run_unless_asked_for(ipython, monkeypatch, capsys):
+    monkeypatch.delenv("K8SLAB_RUN_SOLUTIONS", raising=False)
+    ipython.user_ns.pop("answered", None)
+    result = ipython.run_cell("%%solution\nanswered = 42\nanswered + 1\n")
+    assert result.success and result.result is None and "answered" not in ipython.user_ns
+    assert magics.SOLUTION_NOT_RUN in capsys.readouterr().out
+    monkeypatch.setenv("K8SLAB_RUN_SOLUTIONS", "0")
+    assert not magics.solutions_wanted()
+
+
+def test_a_wanted_solution_runs_like_a_cell(ipython, monkeypatch):
+    """Its names land in the notebook, its last expression is the cell's value, magics in it run,
+    and its errors fail the cell (CI must see a broken solution)."""
+    monkeypatch.setenv("K8SLAB_RUN_SOLUTIONS", "1")
+    ipython.user_ns["NS"] = "demo"
+    result = ipython.run_cell("%%solution\n# Solution\nanswered = 42\n%env SOLUTION_SAW={NS}\nanswered + 1\n")
+    assert result.success and result.result == 43 and ipython.user_ns["answered"] == 42
+    import os
+    assert os.environ.pop("SOLUTION_SAW") == "demo"
+    result = ipython.run_cell("%%solution\nraise ValueError('broken answer')\n")
+    assert not result.success and isinstance(result.error_in_exec, ValueError)

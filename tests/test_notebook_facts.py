@@ -134,3 +134,38 @@ def test_a_claim_without_its_link_fails():
     assert all(LINK in u for _, _, u in all_claims(book))
     book.cells[0].source = "The flag was removed in 1.22."
     assert [c for _, c, u in all_claims(book) if LINK not in u] == ["removed in 1.22"]
+
+
+# -- chapter 03's kubeadm files -------------------------------------------------------
+
+def yaml_blocks(book) -> list[str]:
+    return [m.group(1) for c in book.cells if c.cell_type == "markdown"
+            for m in re.finditer(r"```yaml\n(.*?)```", c.source, re.DOTALL)]
+
+
+def test_todays_kubeadm_config_is_a_complete_v1beta4_beside_the_guides_v1beta1():
+    """03 shows the guide's v1beta1 file and today's: an InitConfiguration and a ClusterConfiguration in
+    kubeadm.k8s.io/v1beta4, flags under extraArgs as name/value lists, the Aliyun image repository,
+    and none of the guide's removed flags."""
+    import yaml
+
+    book = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith("03-")), as_version=4)
+    files = [list(yaml.safe_load_all(block)) for block in yaml_blocks(book) if "kubeadm.k8s.io/" in block]
+    guide = [docs for docs in files if docs[0]["apiVersion"] == "kubeadm.k8s.io/v1beta1"]
+    today = [docs for docs in files if any(d["apiVersion"] == "kubeadm.k8s.io/v1beta4" for d in docs)]
+    assert len(guide) == 1 and len(today) == 1, [d[0]["apiVersion"] for d in files]
+    kinds = {d["kind"]: d for d in today[0] if d["apiVersion"] == "kubeadm.k8s.io/v1beta4"}
+    assert set(kinds) == {"InitConfiguration", "ClusterConfiguration"}
+    cluster = kinds["ClusterConfiguration"]
+    assert cluster["imageRepository"] == "registry.aliyuncs.com/google_containers"
+    assert re.fullmatch(r"v1\.\d+\.\d+", cluster["kubernetesVersion"])
+    args = {}
+    for component in ("controllerManager", "apiServer"):
+        pairs = cluster[component]["extraArgs"]
+        assert isinstance(pairs, list) and all(set(p) == {"name", "value"} for p in pairs), f"{component}: v1beta4 extraArgs are a list"
+        args.update({p["name"]: p["value"] for p in pairs})
+    assert args == {"horizontal-pod-autoscaler-sync-period": "10s", "node-monitor-grace-period": "10s", "runtime-config": "api/all=true"}
+    assert "horizontal-pod-autoscaler-use-rest-clients" in guide[0][0]["controllerManager"]
+    text = "\n".join(c.source for c in book.cells)
+    assert "kubeadm init --image-repository registry.aliyuncs.com/google_containers" in text
+    assert "https://pkgs.k8s.io/core:/stable:" in text

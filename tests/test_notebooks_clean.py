@@ -41,11 +41,24 @@ def headings(nb) -> list[str]:
     return out
 
 
+SOLUTION = "%%solution"
+
+
 def python_of(source: str) -> str:
-    """The cell as Python: IPython magics and shell escapes become `pass` (a %%kubectl body is not Python)."""
-    if source.startswith("%%"):
+    """The cell as Python: IPython magics and shell escapes become `pass` (a %%kubectl body is not Python).
+    A `%%solution` body is Python (the magic runs it as a cell), so it is kept and held to the same rules."""
+    if source.startswith(SOLUTION):
+        source = source.partition("\n")[2]
+    elif source.startswith("%%"):
         return "pass"
     return "\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines())
+
+
+def test_python_of_reads_a_solution_body_as_python():
+    assert python_of("%%kubectl apply -f -\nkind: Pod") == "pass"
+    assert python_of("%%solution\n# Solution\nx = 1\n%kubectl get pods") == "# Solution\nx = 1\npass"
+    tree = ast.parse(python_of("%%solution\ntry:\n    pass\nexcept Exception:\n    pass"))
+    assert any(isinstance(node, ast.Try) for node in ast.walk(tree))
 
 
 def test_there_are_the_eight_chapters():
@@ -142,8 +155,25 @@ BUILTINS = set(dir(__import__("builtins")))
 
 
 def is_solution(cell) -> bool:
-    """The hidden reference answers: tagged `solution`, and headed `# Solution · 参考答案`."""
-    return "solution" in cell.metadata.get("tags", []) or cell.source.lstrip().startswith("# Solution")
+    """The hidden reference answers: tagged `solution`, run through `%%solution`, headed `# Solution · 参考答案`."""
+    return "solution" in cell.metadata.get("tags", []) or cell.source.lstrip().startswith((SOLUTION, "# Solution"))
+
+
+def test_run_all_leaves_the_exercises_to_the_learner(nb):
+    """Every reference answer is a `%%solution` cell, tagged `solution` (collapsed in JupyterLab): it runs
+    only with K8SLAB_RUN_SOLUTIONS=1, which the tests set and a learner's "Run All" does not. The magic
+    comes from `%load_ext k8slab.magics` in an earlier cell."""
+    path, book = nb
+    loaded = False
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        loaded = loaded or "%load_ext k8slab.magics" in cell.source
+        tagged = "solution" in cell.metadata.get("tags", [])
+        magic = cell.source.startswith(SOLUTION)
+        assert tagged == magic, f"{path.name} cell {i}: a solution is tagged `solution` and starts with %%solution"
+        assert not (is_solution(cell) and not magic), f"{path.name} cell {i}: a solution outside %%solution runs on Run All"
+        assert not magic or loaded, f"{path.name} cell {i}: %%solution before `%load_ext k8slab.magics`"
 
 
 def names_bound(tree) -> set[str]:
@@ -173,9 +203,17 @@ def test_clean_up_needs_nothing_from_the_solutions(nb):
     """A learner who wrote their own answer (and never opened the solution) can still clean up: the clean-up
     cells use only names the tutorial cells defined before them, never one first defined by a solution."""
     path, book = nb
+    problems, found = clean_up_problems(book)
+    assert not problems, f"{path.name}: {problems}"
+    assert found, f"{path.name}: no clean-up cell under a 'Clean up · 清理' heading"
+
+
+def clean_up_problems(book) -> tuple[list[str], bool]:
+    """What the clean-up cells use that a learner's own answer may not have defined; whether there are any."""
     first_bound: dict[str, str] = {}  # name -> "tutorial" or "solution", by the first cell that binds it
     in_clean_up = False
     found = False
+    problems = []
     for i, cell in enumerate(book.cells):
         if cell.cell_type == "markdown":
             if HEADING.search(cell.source):
@@ -185,11 +223,28 @@ def test_clean_up_needs_nothing_from_the_solutions(nb):
             found = True
             for name in sorted(names_used(cell) - BUILTINS):
                 where = first_bound.get(name)
-                assert where != "solution", f"{path.name} cell {i}: clean-up uses {name!r}, which only a solution defines"
-                assert where == "tutorial", f"{path.name} cell {i}: clean-up uses {name!r}, which no earlier cell defines"
+                if where == "solution":
+                    problems.append(f"cell {i}: clean-up uses {name!r}, which only a solution defines")
+                elif where != "tutorial":
+                    problems.append(f"cell {i}: clean-up uses {name!r}, which no earlier cell defines")
         for name in names_bound(ast.parse(python_of(cell.source))):
             first_bound.setdefault(name, "solution" if is_solution(cell) else "tutorial")
-    assert found, f"{path.name}: no clean-up cell under a 'Clean up · 清理' heading"
+    return problems, found
+
+
+@pytest.mark.parametrize("chapter", ["03", "05"])
+def test_the_clean_up_of_03_and_05_would_be_caught(chapter):
+    """03 and 05 once removed files whose paths only the solution set: moving such a path into the
+    solution again is caught (the chapters now set them in a tutorial cell before the exercise)."""
+    book = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-")), as_version=4)
+    assert clean_up_problems(book) == ([], True)
+    name = {"03": "compose_file", "05": "v2_dir"}[chapter]
+    setter = next(c for c in book.cells if c.cell_type == "code" and not is_solution(c) and re.match(rf"(#.*\n)*{name} = ", c.source))
+    solution = next(c for c in book.cells if c.cell_type == "code" and is_solution(c))
+    solution.source = solution.source.replace("\n", f"\n{setter.source}\n", 1)
+    setter.source = "# your path here"
+    problems, _ = clean_up_problems(book)
+    assert any(f"{name!r}, which only a solution defines" in p for p in problems), problems
 
 
 def test_runs_on_python3(nb):
@@ -237,3 +292,152 @@ def test_every_heading_of_the_guide_appears(chapter):
     parts = {part.strip() for h in headings(nbformat.read(path, as_version=4)) for part in h.split(" · ")}
     missing = [h for h in GUIDE_HEADINGS[chapter] if h not in parts]
     assert not missing, f"{path.name} lacks the guide's headings {missing}"
+
+
+# -- kubectl and YAML beside the kit ---------------------------------------------------
+
+# What each kit call does, as the kubectl command a chapter must show (in its text or a %kubectl cell).
+KUBECTL_FOR = {
+    "lab.apply": "kubectl apply",
+    "lab.delete": "kubectl delete",
+    "lab.patch": "kubectl patch",
+    "lab.wait_for_rollout": "kubectl rollout status",
+    "lab.wait_for_pod": "kubectl wait",
+    "lab.wait_for_job": "kubectl wait --for=condition=complete",
+    "lab.logs": "kubectl logs",
+    "lab.exec_in": "kubectl exec",
+    "lab.events": "kubectl get events",
+    "lab.call_service": "kubectl get --raw",
+    "lab.list_objects": "kubectl get",
+    "lab.get": "kubectl get",
+}
+YAML_OBJECT = re.compile(r"^\s*apiVersion: \S+\s*$.*?^\s*kind: \S+", re.MULTILINE | re.DOTALL)
+
+
+def tutorial_code(book) -> str:
+    return "\n".join(c.source for c in book.cells if c.cell_type == "code" and not is_solution(c))
+
+
+def kubectl_text(book) -> str:
+    """Where a chapter shows kubectl: its Markdown, its code comments, and its %kubectl lines (as `kubectl ...`)."""
+    parts = []
+    for cell in book.cells:
+        for line in cell.source.splitlines():
+            stripped = line.lstrip()
+            if stripped.startswith(("%kubectl", "%%kubectl")):
+                parts.append("kubectl " + stripped.split(None, 1)[1] if " " in stripped else "")
+            elif cell.cell_type == "markdown" or stripped.startswith("#"):
+                parts.append(line)
+    return " ".join(" ".join(parts).split())
+
+
+def runs_kubectl(book) -> bool:
+    return any(c.cell_type == "code" and re.search(r"^%%?kubectl ", c.source, re.M) for c in book.cells)
+
+
+def has_yaml(book) -> bool:
+    """A ```yaml block in the text, or an object written as YAML in a code cell (a string, a %%kubectl body)."""
+    return any(("```yaml" in c.source) if c.cell_type == "markdown" else bool(YAML_OBJECT.search(c.source)) for c in book.cells)
+
+
+def test_every_chapter_shows_kubectl_and_yaml_for_what_it_does(nb):
+    """Learners learn Kubernetes, not the kit: every kit call a chapter makes has its kubectl command shown
+    in the same chapter, some of them run with %kubectl, and the chapter writes its objects as YAML."""
+    path, book = nb
+    assert runs_kubectl(book), f"{path.name}: no %kubectl cell runs kubectl"
+    assert has_yaml(book), f"{path.name}: no YAML (a ```yaml block, or a manifest in a cell)"
+    code, shown = tutorial_code(book), kubectl_text(book)
+    missing = sorted({command for call, command in KUBECTL_FOR.items()
+                      if re.search(re.escape(call) + r"\(", code) and command not in shown})
+    assert not missing, f"{path.name}: calls the kit without showing {missing}"
+
+
+def test_the_kubectl_check_is_not_blind():
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('lab.apply(x)\nlab.logs("p", NS)')])
+    assert not runs_kubectl(book) and not has_yaml(book)
+    book.cells.append(nbformat.v4.new_code_cell("%kubectl logs p -n {NS}"))
+    book.cells.append(nbformat.v4.new_markdown_cell("```yaml\napiVersion: v1\nkind: Pod\n```"))
+    assert runs_kubectl(book) and has_yaml(book)
+    shown, code = kubectl_text(book), tutorial_code(book)
+    assert "kubectl logs" in shown and "kubectl apply" not in shown and "lab.apply(" in code
+
+
+def test_04b_shows_the_guides_commands_then_todays():
+    """The guide's Rook commands: create -f, get pod, get service, and the base64 password."""
+    path = next(p for p in NOTEBOOKS if p.name.startswith("04b-"))
+    text = path.read_text(encoding="utf-8")
+    for command in ("kubectl create -f common.yaml", "kubectl create -f crds.yaml", "kubectl -n rook-ceph get pod",
+                    "kubectl get service -n rook-ceph", "base64 --decode", "base64 -d", "kind: CephCluster"):
+        assert command in text, f"{path.name} lacks {command!r}"
+
+
+# -- the guide's Chinese readers -------------------------------------------------------
+
+def body_text(text: str) -> str:
+    """A Markdown text without its headings and quoted lines (the guide's own words), outside fences."""
+    out, in_fence = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and not re.match(r"\s*(#{1,6} |>)", line):
+            out.append(line)
+    return "\n".join(out)
+
+
+def section(book, title: str) -> str:
+    """The Markdown under the heading that starts with `title`, up to the next heading of any level."""
+    out, inside = [], False
+    for cell in book.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if re.match(r"#{1,6} ", line):
+                inside = line.lstrip("#").strip().startswith(title)
+            elif inside:
+                out.append(line)
+    return "\n".join(out)
+
+
+def exercise_instructions(book) -> list[str]:
+    """The Markdown that asks for each answer: the text before each `# your answer here` cell, from its last heading."""
+    found = []
+    for i, cell in enumerate(book.cells):
+        if cell.cell_type == "code" and cell.source.strip().startswith("# your answer here"):
+            j = i - 1
+            while j >= 0 and book.cells[j].cell_type == "code":
+                j -= 1
+            text = book.cells[j].source
+            found.append(re.split(r"^#{1,6} .*$", text, flags=re.M)[-1])
+    return found
+
+
+def test_overview_summary_and_exercises_are_in_chinese_too(nb):
+    path, book = nb
+    for title in ("Overview", "Summary"):
+        text = body_text(section(book, title))
+        assert LATIN.search(text) and CJK.search(text), f"{path.name}: the {title} needs its Chinese and English text"
+    for text in exercise_instructions(book):
+        body = body_text(text)
+        assert LATIN.search(body) and CJK.search(body), f"{path.name}: exercise instructions without Chinese: {body[:80]!r}"
+    if path.name[:2] != "04" or path.name.startswith("04-"):
+        assert exercise_instructions(book), f"{path.name}: no exercise found before a `# your answer here` cell"
+
+
+# -- pictures ----------------------------------------------------------------------------
+
+PICTURES = {  # chapter: the words each of its Mermaid diagrams must show
+    "04": [("PersistentVolumeClaim", "PersistentVolume", "StorageClass")],
+    "06": [("Service", "EndpointSlice", "Pod", "NodePort"), ("Deployment", "ReplicaSet", "Pod")],
+}
+
+
+@pytest.mark.parametrize("chapter", sorted(PICTURES))
+def test_the_pictures_are_mermaid_diagrams_in_markdown(chapter):
+    """JupyterLab 4 draws ```mermaid blocks of Markdown cells: the storage binding, a Service's way to its
+    pods, and a rolling update."""
+    book = nbformat.read(next(p for p in NOTEBOOKS if p.name.startswith(f"{chapter}-")), as_version=4)
+    diagrams = [m.group(1) for c in book.cells if c.cell_type == "markdown"
+                for m in re.finditer(r"```mermaid\n(.*?)```", c.source, re.DOTALL)]
+    assert all(d.lstrip().startswith("flowchart ") for d in diagrams), diagrams
+    for words in PICTURES[chapter]:
+        assert any(all(w in d for w in words) for d in diagrams), f"{chapter}: no diagram shows {words}"
