@@ -164,6 +164,10 @@ def follow(
             if stop.wait(1):  # the connection dropped: resume from `version` unless told to stop
                 return
             continue
+        except Exception:
+            if stop.is_set():  # the stream was shut under a read (a wait's deadline, a widget closed)
+                return
+            raise
         if on_window and not stop.is_set():
             on_window()
 
