@@ -168,4 +168,4 @@ def parse(text: str, source: str) -> list[dict]:
         docs = [d for d in yaml.load_all(text, Loader=loader) if d]
     except yaml.YAMLError:
         return manifests.load(text)  # the kit's reader says where the YAML is broken
-    return [{**o, "__source__": source} for o in manifests.load(docs)]
+    return [manifests.Located(o, source) for o in manifests.load(docs)]

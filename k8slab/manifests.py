@@ -11,12 +11,29 @@ import os
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import yaml
+
 from . import parsing, references
 from .errors import ManifestError
 
 Manifest = str | Path | Mapping | Iterable
-BOOKKEEPING = ("__source__", "__lines__")  # where an object came from; never sent
 TEXT, OBJECT = "the YAML", "the object"     # the source of objects from text and from dicts (files: their name)
+
+
+class Located(dict):
+    """An object as a manifest holds it, with where it was written beside it, never inside it:
+    `source` (a file's name, "the YAML" or "the object") and `lines` (a field's path -> its line).
+    It is the plain object everywhere else: sent, compared, dumped as YAML or JSON."""
+
+    def __init__(self, data: Mapping = (), source: str = OBJECT, lines: Mapping | None = None):
+        super().__init__(data)
+        self.source = source
+        self.lines = dict(lines or {})
+
+
+for _dumper in (yaml.SafeDumper, yaml.Dumper, getattr(yaml, "CSafeDumper", None), getattr(yaml, "CDumper", None)):
+    if _dumper is not None:
+        _dumper.add_representer(Located, yaml.representer.SafeRepresenter.represent_dict)
 
 
 def parse(text: str, source: str) -> list[dict]:
@@ -59,12 +76,11 @@ def _expand_list(doc: dict, source: str, lines: Mapping | None = None) -> list[d
     return out
 
 
-def _with_source(obj: dict, source: str, lines: Mapping | None = None) -> dict:
-    obj = copy.deepcopy(obj)
-    obj.setdefault("__source__", source)
-    if lines:
-        obj.setdefault("__lines__", dict(lines))
-    return obj
+def _with_source(obj: Mapping, source: str, lines: Mapping | None = None) -> Located:
+    """A copy of `obj` with its place beside it (an object read before keeps the place it had)."""
+    if isinstance(obj, Located):
+        source, lines = obj.source, obj.lines
+    return Located(copy.deepcopy(dict(obj)), source, lines)
 
 
 def _looks_like_yaml(text: str) -> bool:
@@ -86,6 +102,8 @@ def load(manifest: Manifest) -> list[dict]:
 
 
 def _load(manifest: Manifest) -> list[dict]:
+    if isinstance(manifest, Located):
+        return [_with_source(manifest, OBJECT)]
     if isinstance(manifest, Mapping):
         return _expand_list(dict(manifest), OBJECT)
     if isinstance(manifest, Path) or (isinstance(manifest, str) and not _looks_like_yaml(manifest)):
@@ -116,8 +134,7 @@ def _load_path(path: Path) -> list[dict]:
 
 def location(obj: Mapping, path: Iterable = ()) -> str:
     """Where a field of `obj` was written: "pod.yaml, line 7" (the nearest line known), or the source."""
-    source = obj.get("__source__", OBJECT)
-    lines = obj.get("__lines__") or {}
+    source, lines = source_of(obj), getattr(obj, "lines", {})
     path = tuple(path)
     for n in range(len(path), -1, -1):
         if path[:n] in lines:
@@ -128,7 +145,7 @@ def location(obj: Mapping, path: Iterable = ()) -> str:
 def check(obj: dict) -> None:
     """The fields every object needs, as the guide's 必需字段 lists them (chapter 6 shows these lines;
     an object of a file is named with the line where it starts)."""
-    source = obj.get("__source__", OBJECT)
+    source = source_of(obj)
     source = source if source in (TEXT, OBJECT) else location(obj)
     kind = obj.get("kind")
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
@@ -142,9 +159,19 @@ def check(obj: dict) -> None:
         raise ManifestError(f"{location(obj)}: apiVersion and kind must be strings")
 
 
-def clean(obj: dict) -> dict:
-    """The object as it is sent to the server (without the kit's bookkeeping)."""
-    return {k: v for k, v in obj.items() if k not in BOOKKEEPING}
+def source_of(obj: Mapping) -> str:
+    """Where an object was read from: a file's name, "the YAML", or "the object" (a dict, or made in code)."""
+    return getattr(obj, "source", OBJECT)
+
+
+def located(obj: Mapping) -> bool:
+    """Whether `obj` was read by `load`/`parse` (so errors can name its file and line)."""
+    return isinstance(obj, Located)
+
+
+def clean(obj: Mapping) -> dict:
+    """A plain dict copy of the object's top level, as it is sent to the server."""
+    return dict(obj)
 
 
 def describe(obj: Mapping) -> str:

@@ -57,7 +57,7 @@ def check(obj: Mapping) -> None:
     if found:
         path, why = found
         name = f"CephCluster/{(obj.get('metadata') or {}).get('name')}"
-        at = f"{manifests.location(obj, path)}: " if "__source__" in obj else ""
+        at = f"{manifests.location(obj, path)}: " if manifests.located(obj) else ""
         raise ManifestError(f"{at}refusing {name}: {why}; {WHY}", HINT)
 
 

@@ -249,7 +249,7 @@ def validate(objs, crds: Iterable[dict] = (), k8s_version: str | None = None, se
         found = validate_builtin(obj, k8s_version, oldest_if_older=sending)
         if found is None:
             found = [] if sending and _find_crd(obj, known)[0] is None else validate_custom(obj, known)
-        if "__source__" in original:
+        if manifests.located(original):
             found = [replace(p, where=manifests.location(original, p.parts)) for p in found]
         problems.extend(found)
     return problems

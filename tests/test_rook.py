@@ -204,7 +204,7 @@ def test_operator_config_allows_loop_devices_and_files_come_in_todays_order(kit_
     objs = rook.operator_objects(from_dir=rook_dir, progress=lambda _: None)
     config = next(o for o in objs if o["metadata"]["name"] == "rook-ceph-operator-config")
     assert config["data"]["ROOK_CEPH_ALLOW_LOOP_DEVICES"] == "true"
-    sources = [o["__source__"] for o in objs]
+    sources = [o.source for o in objs]
     assert sorted(set(sources), key=sources.index) == operator.FILES
     assert validating.validate(objs) == []
 

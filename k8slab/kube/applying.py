@@ -88,8 +88,8 @@ def _located(e: K8sLabError, obj: dict, objs: list[dict], dry_run: bool) -> K8sL
     hint = e.hint
     if isinstance(e, UnknownKind) and dry_run and validating.custom_schema(obj, validating.crds_in(objs)) is not None:
         hint = "a dry run does not create the CustomResourceDefinition in this manifest: apply that first"
-    source = obj.get("__source__")
-    if (source in (manifests.TEXT, manifests.OBJECT, None) or e.message.startswith(f"{source}, line")
+    source = manifests.source_of(obj)
+    if (source in (manifests.TEXT, manifests.OBJECT) or e.message.startswith(f"{source}, line")
             or isinstance(e, (ClusterUnreachable, Forbidden))):  # not about what the file says
         return type(e)(e.message, hint) if hint != e.hint else e
     path = ("kind",) if isinstance(e, UnknownKind) else server_field(e.message)
