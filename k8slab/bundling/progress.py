@@ -15,7 +15,7 @@ class Bar:
     """`line()` prints a progress line; `meter()` redraws one bar line in place (a terminal only)."""
 
     def __init__(self, stream: TextIO = sys.stderr, width: int = 30):
-        self.stream, self.width, self.shown = stream, width, False
+        self.stream, self.width, self.shown, self.percent = stream, width, False, -1
         self.tty = stream.isatty()
 
     def line(self, text: str) -> None:
@@ -25,8 +25,12 @@ class Bar:
     def meter(self, done: int, total: int) -> None:
         if not self.tty or total <= 0:
             return
+        percent = 100 * done // total
+        if self.shown and percent == self.percent:
+            return
+        self.percent = percent
         filled = min(self.width, self.width * done // total)
-        self.stream.write(f"\r  [{'#' * filled}{'.' * (self.width - filled)}] {100 * done // total:3d}% "
+        self.stream.write(f"\r  [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% "
                           f"{human(done)} of {human(total)}\033[K")
         self.stream.flush()
         self.shown = True

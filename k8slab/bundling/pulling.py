@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,10 +46,11 @@ def archive_ref(image: str) -> str:
     return f"{registry}/{path}:{tag}" if tag else ""
 
 
-def skopeo_env(mirrors: dict[str, list[str]], scratch: Path) -> dict:
+def skopeo(mirrors: dict[str, list[str]], scratch: Path) -> list[str]:
+    """`skopeo` reading only the kit's mirrors, not the machine's registries.conf."""
     conf = scratch / "registries.conf"
     conf.write_text(registries_conf(mirrors), encoding="utf-8")
-    return dict(os.environ, CONTAINERS_REGISTRIES_CONF=str(conf))
+    return ["skopeo", "--registries-conf", str(conf)]
 
 
 def get(image: str, dest: Path, mirrors: dict[str, list[str]], say=lambda _line: None) -> str:
@@ -63,8 +63,8 @@ def get(image: str, dest: Path, mirrors: dict[str, list[str]], say=lambda _line:
         if shutil.which("skopeo"):
             ref = archive_ref(image)
             target = f"docker-archive:{dest}" + (f":{ref}" if ref else "")
-            run(["skopeo", "copy", "--quiet", f"docker://{dockerfile.normalize(image)}", target],
-                f"copying {image} with skopeo", timeout=TIMEOUT, env=skopeo_env(mirrors, dest.parent))
+            run([*skopeo(mirrors, dest.parent), "copy", "--quiet", f"docker://{dockerfile.normalize(image)}", target],
+                f"copying {image} with skopeo", timeout=TIMEOUT)
             return "skopeo" + (f" (mirrors: {', '.join(mirrors)})" if mirrors else "")
         if docker:
             images.pull(image, progress=say, overrides={})
@@ -83,8 +83,8 @@ def push(archive: Path, image: str, registry: str, scratch: Path) -> str:
     _, path, tag, _ = dockerfile.split_ref(dockerfile.normalize(image))
     target = f"{registry}/{path}:{tag or 'latest'}"
     if shutil.which("skopeo"):
-        run(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"docker-archive:{archive}", f"docker://{target}"],
-            f"pushing {image} to {registry} with skopeo", timeout=TIMEOUT, env=skopeo_env({}, scratch))
+        run([*skopeo({}, scratch), "copy", "--quiet", "--dest-tls-verify=false", f"docker-archive:{archive}",
+             f"docker://{target}"], f"pushing {image} to {registry} with skopeo", timeout=TIMEOUT)
     else:
         loaded = images.load(archive)
         images.push(loaded[0] if loaded else image, registry, progress=lambda _line: None, overrides={})
