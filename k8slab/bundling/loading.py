@@ -51,7 +51,7 @@ def load(path: str | Path, registry: str | None = None, provider: str | None = N
                 unpack(m["path"], f"{name}/{m['file']}")
             b = next(b for b in contents.pinned_files() if b.name == name)
             fetching.fetch(b, [m["file"] for m in members], from_dir=folder)
-            progress(f"{name} {members[0]['version']}: {len(members)} files into the kit's cache")
+            progress(f"{name} {members[0]['version']}: {', '.join(m['file'] for m in members)} into the kit's cache")
 
         rest = [(i, im) for i, im in enumerate(index.images, 1) if im["name"] != index.node_image]
         c = None
