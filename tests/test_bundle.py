@@ -319,17 +319,26 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
         assert not (laptop / "cache").exists(), "nothing went into the cache"
 
         # the real one, twice (loading again is fine)
-        lines = []
+        lines, before = [], []
+        node = f"{name}-control-plane"
+
+        def progress(line: str) -> None:
+            lines.append(line)
+            if line.startswith(f"[2/{len(wanted)}] "):  # the new node, with only busybox:1.36 loaded yet
+                before.append(node_images(node))
+
         started = time.monotonic()
         made_cluster = True
         from k8slab.bundling import load
 
-        load(bundle, progress=lines.append)
+        load(bundle, progress=progress)
         load_s = time.monotonic() - started
         assert lines[1] == f"checked: {len(index.members)} members match their sha256 and size"
         assert f"creating the kind cluster {name!r} (a few minutes the first time)" in lines
         assert docker("image", "inspect", node_tag).returncode == 0
-        listed = node_images(f"{name}-control-plane")
+        assert "docker.io/library/busybox:1.36" in before[0]
+        assert not [w.name for w in wanted[2:] if dockerfile.normalize(w.name) in before[0]], "the new node had none of them"
+        listed = node_images(node)
         for image in ("docker.io/library/busybox", "docker.io/library/nginx", "quay.io/ceph/ceph", "docker.io/kubernetesui/dashboard"):
             assert image in listed, listed
         rook_files = fetching.fetch(contents.pinned_files()[0], base_url="http://127.0.0.1:9/")  # offline: the cache answers

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,15 +42,16 @@ def pinned_files() -> list[fetching.Bundle]:
 
 def node_image(settings: config.Settings | None = None) -> str:
     """The kind node image `k8slab up` would use here: the setting, else the one pinned for this kind."""
-    from ..providers import kindconfig
+    from ..providers import engine, kindconfig
+    from ..providers.base import run
 
     settings = settings or config.load()
     if settings.node_image:
         return settings.node_image
     try:
-        version = subprocess.run(["kind", "version"], capture_output=True, text=True, timeout=30).stdout.split()
-    except OSError as e:
-        raise K8sLabError("cannot tell which kind node image to bundle: `kind` does not run",
+        version = run(["kind", "version"], "asking kind its version", timeout=30, env=engine.kind_env()).stdout.split()
+    except K8sLabError as e:
+        raise K8sLabError(f"cannot tell which kind node image to bundle: {e.message}",
                           "install kind, or set node_image (K8SLAB_NODE_IMAGE)") from e
     image = kindconfig.node_image(version[1] if len(version) > 1 else "")
     if not image:
