@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster, dockerfile
+from k8slab import cluster, references
 from k8slab.bundling import archive, contents, pulling
 from k8slab.errors import K8sLabError
 from k8slab.kube import client as kubeclient
@@ -143,10 +143,14 @@ def test_member_names_and_the_registries_conf_for_skopeo():
 
 
 def test_every_image_the_notebooks_and_manifests_name_is_a_guide_image():
-    named = set()
-    for path in [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("notebooks/manifests/**/*.*"), REPO / "assets/hello/Dockerfile"]:
-        named |= set(re.findall(r"(?:image:\s*|FROM\s+)\"?([a-z0-9./-]+:[A-Za-z0-9._-]+)", path.read_text(errors="replace")))
-    assert named and {dockerfile.normalize(n) for n in named} <= {dockerfile.normalize(n) for n in contents.GUIDE_IMAGES}
+    """What the chapters run: their code cells, the manifests they apply, the hello app's FROM (not the guide's
+    2020 YAML that chapter 04b only shows, nor a `kubectl run --dry-run` that creates nothing)."""
+    texts = ["".join(c["source"]) for nb in REPO.glob("notebooks/*.ipynb")
+             for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+    texts += [p.read_text() for p in [*REPO.glob("notebooks/manifests/**/*.*"), REPO / "assets/hello/Dockerfile"]]
+    lines = [line for text in texts for line in text.splitlines() if "--dry-run" not in line]
+    named = {m for line in lines for m in re.findall(r"(?:image:\s*|FROM\s+|--image[= ])\"?([a-z0-9./-]+:[A-Za-z0-9._-]+)", line)}
+    assert named and {references.normalize(n) for n in named} <= {references.normalize(n) for n in contents.GUIDE_IMAGES}
 
 
 def test_the_bar_redraws_in_a_terminal_only_and_a_line_clears_it():
@@ -208,7 +212,7 @@ def test_the_bundle_asks_for_the_node_image_the_guides_rooks_and_the_dashboards_
     assert names[1:4] == list(contents.GUIDE_IMAGES)
     assert "quay.io/ceph/ceph:v20.2.4" in names and "registry.k8s.io/sig-storage/csi-provisioner:v6.2.0" in names
     assert names[-2:] == ["kubernetesui/dashboard:v2.7.0", "kubernetesui/metrics-scraper:v1.0.8"]
-    assert len(names) == len({dockerfile.normalize(n) for n in names}) == 1 + 3 + 12 + 2
+    assert len(names) == len({references.normalize(n) for n in names}) == 1 + 3 + 12 + 2
 
 
 def test_an_image_that_cannot_be_had_is_named_and_no_file_is_left(kit_home, monkeypatch, tmp_path):
@@ -259,8 +263,8 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
         files = {b.name: fetching.fetch(b) for b in contents.pinned_files()}
         wanted = contents.wanted(files)
         for w in wanted[1:]:
-            _, path, tag, _ = dockerfile.split_ref(dockerfile.normalize(w.name))
-            registry.push_as(STANDINS.get(dockerfile.normalize(w.name), BUSYBOX), f"{path}:{tag}")
+            _, path, tag, _ = references.split_ref(references.normalize(w.name))
+            registry.push_as(STANDINS.get(references.normalize(w.name), BUSYBOX), f"{path}:{tag}")
             if w.name not in contents.GUIDE_IMAGES:  # those may be in Docker already (a chapter on this machine)
                 assert docker("image", "inspect", w.name).returncode, f"{w.name} must come from the registry"
         mirror = f"http://127.0.0.1:{registry.port}"
@@ -337,7 +341,7 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
         assert f"creating the kind cluster {name!r} (a few minutes the first time)" in lines
         assert docker("image", "inspect", node_tag).returncode == 0
         assert "docker.io/library/busybox:1.36" in before[0]
-        assert not [w.name for w in wanted[2:] if dockerfile.normalize(w.name) in before[0]], "the new node had none of them"
+        assert not [w.name for w in wanted[2:] if references.normalize(w.name) in before[0]], "the new node had none of them"
         listed = node_images(node)
         for image in ("docker.io/library/busybox", "docker.io/library/nginx", "quay.io/ceph/ceph", "docker.io/kubernetesui/dashboard"):
             assert image in listed, listed
@@ -364,6 +368,7 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
         from nbclient import NotebookClient
 
         monkeypatch.setenv("KUBECONFIG", str(laptop / f"{name}.kubeconfig"))
+        monkeypatch.setenv("K8SLAB_RUN_SOLUTIONS", "1")  # its exercises' reference answers run, as in CI
         nb = nbformat.read(CHAPTER, as_version=4)
         started = time.monotonic()
         NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()

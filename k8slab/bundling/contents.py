@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import config, dockerfile
+from .. import config, references
 from ..errors import K8sLabError
 from ..rook import fetching
 
@@ -90,7 +90,7 @@ def wanted(files: dict[str, dict[str, Path]], settings: config.Settings | None =
             for image in manifest_images(parse(dashboard.read_text(encoding="utf-8"), dashboard.name))]
     unique, seen = [], set()
     for w in out:
-        key = dockerfile.normalize(w.name)
+        key = references.normalize(w.name)
         if key not in seen:
             seen.add(key)
             unique.append(w)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import dockerfile, images
+from .. import images, references
 from ..errors import K8sLabError
 from ..providers.base import run
 
@@ -42,7 +42,7 @@ def registries_conf(mirrors: dict[str, list[str]]) -> str:
 
 def archive_ref(image: str) -> str:
     """The name an archive carries (docker-archive names hold no digest): `docker.io/library/nginx:1.17.0`."""
-    registry, path, tag, digest = dockerfile.split_ref(dockerfile.normalize(image))
+    registry, path, tag, digest = references.split_ref(references.normalize(image))
     return f"{registry}/{path}:{tag}" if tag else ""
 
 
@@ -63,7 +63,7 @@ def get(image: str, dest: Path, mirrors: dict[str, list[str]], say=lambda _line:
         if shutil.which("skopeo"):
             ref = archive_ref(image)
             target = f"docker-archive:{dest}" + (f":{ref}" if ref else "")
-            run([*skopeo(mirrors, dest.parent), "copy", "--quiet", f"docker://{dockerfile.normalize(image)}", target],
+            run([*skopeo(mirrors, dest.parent), "copy", "--quiet", f"docker://{references.normalize(image)}", target],
                 f"copying {image} with skopeo", timeout=TIMEOUT)
             return "skopeo" + (f" (mirrors: {', '.join(mirrors)})" if mirrors else "")
         if docker:
@@ -80,7 +80,7 @@ def get(image: str, dest: Path, mirrors: dict[str, list[str]], say=lambda _line:
 
 def push(archive: Path, image: str, registry: str, scratch: Path) -> str:
     """Put the image of `archive` into `registry` (host:port) under its own path, as a mirror serves it."""
-    _, path, tag, _ = dockerfile.split_ref(dockerfile.normalize(image))
+    _, path, tag, _ = references.split_ref(references.normalize(image))
     target = f"{registry}/{path}:{tag or 'latest'}"
     if shutil.which("skopeo"):
         run([*skopeo({}, scratch), "copy", "--quiet", "--dest-tls-verify=false", f"docker-archive:{archive}",
