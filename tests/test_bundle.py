@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -231,6 +232,33 @@ def test_an_image_that_cannot_be_had_is_named_and_no_file_is_left(kit_home, monk
     assert last.startswith(f"error: cannot get {missing} for the bundle: copying {missing} with skopeo failed")
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_without_skopeo_docker_pulls_and_pushes(engine, monkeypatch, tmp_path):
+    """The other way: `docker pull` + `docker save` to make an archive, `docker load` + `docker push` to fill a registry."""
+    for tool, how in (("docker-registry", "apt-get install docker-registry"),):
+        if not shutil.which(tool):
+            require(tool, how)
+    require_images("docker", BUSYBOX)
+    which = shutil.which
+    monkeypatch.setattr(pulling, "shutil", types.SimpleNamespace(which=lambda name: None if name == "skopeo" else which(name)))
+    (tmp_path / "upstream").mkdir(), (tmp_path / "classroom").mkdir()
+    upstream, classroom = Registry(tmp_path / "upstream"), Registry(tmp_path / "classroom")
+    tag = f"bundle-{uuid.uuid4().hex[:6]}"
+    source = f"127.0.0.1:{upstream.port}/standin/busybox:{tag}"  # the busybox stand-in
+    try:
+        upstream.push_as(BUSYBOX, f"standin/busybox:{tag}")
+        archive_file = tmp_path / "image.tar"
+        assert pulling.get(source, archive_file, {}) == "docker pull"
+        assert tarfile.open(archive_file).getmember("manifest.json")
+        assert docker("rmi", source).returncode == 0
+        target = pulling.push(archive_file, source, f"127.0.0.1:{classroom.port}", tmp_path)
+        assert target == f"127.0.0.1:{classroom.port}/standin/busybox:{tag}"
+        assert f"PUT /v2/standin/busybox/manifests/{tag} " in classroom.log.read_text()
+    finally:
+        upstream.stop()
+        classroom.stop()
+        docker("rmi", source)
 
 
 # -- the whole cycle on a spare kind cluster -------------------------------------------------------

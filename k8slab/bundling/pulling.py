@@ -86,6 +86,6 @@ def push(archive: Path, image: str, registry: str, scratch: Path) -> str:
         run([*skopeo({}, scratch), "copy", "--quiet", "--dest-tls-verify=false", f"docker-archive:{archive}",
              f"docker://{target}"], f"pushing {image} to {registry} with skopeo", timeout=TIMEOUT)
     else:
-        loaded = images.load(archive)
-        images.push(loaded[0] if loaded else image, registry, progress=lambda _line: None, overrides={})
+        images.load(archive)
+        images.push(references.normalize(image), registry, progress=lambda _line: None, overrides={})
     return target
