@@ -1,4 +1,4 @@
-"""The `k8slab` command: doctor, up, down, status, lab, build, load."""
+"""The `k8slab` command: doctor, up, down, status, lab, build, load, bundle."""
 
 from __future__ import annotations
 
@@ -108,6 +108,35 @@ def load(image, provider, cluster_name):
     """Put a local image into the cluster's nodes; prints the name to use in manifests."""
     cluster.up(provider, progress=_echo, cluster_name=cluster_name)
     click.echo(cluster.load_image(image))
+
+
+@main.group()
+def bundle():
+    """A workshop bundle: made once with a network, loaded on each laptop offline."""
+
+
+@bundle.command("create")
+@click.argument("file", type=click.Path(dir_okay=False))
+def bundle_create(file):
+    """Write FILE: the kind node image, every image the notebooks, Rook and the Dashboard use, the pinned files."""
+    from .bundling import create, progress
+
+    bar = progress.Bar()
+    create(file, progress=bar.line, meter=bar.meter)
+
+
+@bundle.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--registry", default=None, metavar="HOST:PORT",
+              help="Push the cluster's images to this registry (a classroom mirror) instead of the nodes.")
+@provider_option
+@name_option
+def bundle_load(file, registry, provider, cluster_name):
+    """Check every member of FILE, then load it: node image into Docker, images into the cluster, files into the cache."""
+    from .bundling import load, progress
+
+    bar = progress.Bar()
+    load(file, registry=registry, provider=provider, cluster_name=cluster_name, progress=bar.line, meter=bar.meter)
 
 
 def _notebooks_dir(given: str | None) -> Path:

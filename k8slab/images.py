@@ -605,3 +605,33 @@ def remove(*images: str) -> None:
                 _api().remove_image(image, force=True)
             except docker.errors.NotFound:
                 pass
+
+
+# -- archives (workshop bundles) ------------------------------------------------------
+
+def image_id(image: str) -> str | None:
+    """The image's id in Docker, or None when Docker does not have it."""
+    return _image_id(image)
+
+
+def save(image: str, dest: Path) -> int:
+    """`docker save IMAGE -o DEST`; returns its size in bytes."""
+    with open(dest, "wb") as out:
+        for chunk in export(image):
+            out.write(chunk)
+    return dest.stat().st_size
+
+
+def load(archive: Path) -> list[str]:
+    """`docker load -i ARCHIVE` (a `docker save` tar); returns the names (or ids) it loaded."""
+    loaded = []
+    with open(archive, "rb") as f, translating(f"loading {archive.name} into Docker"):
+        for chunk in _api().load_image(f):
+            error = chunk.get("error") or ("stream" not in chunk and "status" not in chunk and chunk.get("message"))
+            if error:
+                raise ImageError(f"loading {archive.name} into Docker: {error}")
+            text = chunk.get("stream", "")
+            for prefix in ("Loaded image: ", "Loaded image ID: "):
+                if text.startswith(prefix):
+                    loaded.append(text[len(prefix):].strip())
+    return loaded

@@ -74,6 +74,13 @@ class Provider:
     def load_image(self, image: str) -> None:
         raise NotImplementedError
 
+    def load_archive(self, archive: Path) -> None:
+        """Put the images of a `docker save` archive into the nodes; by default through the engine."""
+        from .. import images
+
+        for image in images.load(archive):
+            self.load_image(image)
+
     def export_logs(self, dest: Path) -> Path:
         raise ProviderError(f"the {self.name} provider cannot export node logs", "use `lab.logs(...)` for a pod's logs")
 

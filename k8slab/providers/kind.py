@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +12,26 @@ from ..errors import K8sLabError, ProviderError
 from ..tools import run, stream
 from . import engine, kindconfig
 from .base import Progress, Provider
+
+BUNDLED = "node-images.json"  # in the kit's cache: node images `k8slab bundle load` put into the engine, by id
+
+
+def bundled_node_image(image: str | None, cache: Path) -> str | None:
+    """A node image pinned by digest that came from a workshop bundle: `docker load` keeps an image's id but
+    not the digest it was pulled by, so kind would try to pull it again; its id (recorded at load) stands in."""
+    if not image or "@" not in image:
+        return image
+    try:
+        image_id = json.loads((cache / BUNDLED).read_text(encoding="utf-8"))[image]
+    except (OSError, ValueError, KeyError, TypeError):
+        return image
+    for candidate in (image, image_id):
+        try:
+            run([engine.name(), "image", "inspect", "-f", "{{.Id}}", candidate], f"looking up {candidate}")
+            return candidate
+        except K8sLabError:
+            continue
+    return image
 
 
 class KindProvider(Provider):
@@ -51,7 +72,8 @@ class KindProvider(Provider):
 
     def create(self, progress: Progress) -> None:
         version = self._kind("version", what="asking kind its version").split()
-        image = self.settings.node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")
+        image = bundled_node_image(self.settings.node_image or kindconfig.node_image(version[1] if len(version) > 1 else ""),
+                                   self.settings.cache)
         shared = self.settings.home / "shared"
         shared.mkdir(parents=True, exist_ok=True)
         mirrors.write(self.certs_dir, self.settings.mirrors)  # mounted into the node even when empty: see use_mirrors
@@ -97,6 +119,10 @@ class KindProvider(Provider):
             archive = str(Path(tmp) / "image.tar")
             run([engine.name(), "save", "-o", archive, image], f"saving {image} with {engine.name()}")
             self._kind("load", "image-archive", archive, "--name", self.cluster_name, what=f"loading {image} into kind")
+
+    def load_archive(self, archive: Path) -> None:
+        run(["kind", "load", "image-archive", str(archive), "--name", self.cluster_name],
+            f"loading {archive.name} into kind", timeout=3600, env=engine.kind_env())
 
     def export_logs(self, dest: Path) -> Path:
         self._kind("export", "logs", str(dest), "--name", self.cluster_name, what="exporting kind's logs")
