@@ -270,7 +270,7 @@ def private_docker(monkeypatch):
         monkeypatch.setenv("DOCKER_HOST", daemon.host)  # what docker.from_env, and so the kit, talks to
         yield daemon
     finally:
-        sdk = images._clients.pop(daemon.host, None)
+        sdk = images.engine._clients.pop(daemon.host, None)
         if sdk is not None:
             sdk.close()
         daemon.remove()
