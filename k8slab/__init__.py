@@ -6,7 +6,10 @@
     lab.wait_for_rollout("nginx-deployment")
 """
 
+import time as _time
+
 from .cluster import down, load_image, node_path, status, up
+from .diagnosing import Diagnosis, diagnose
 from .errors import K8sLabError
 from .kube import (
     apply,
@@ -30,6 +33,10 @@ from .kube import (
 
 __version__ = "0.1.0"
 
+# When this kernel first imported the kit: an exercise's check wants objects newer than this
+# (lab.checks.object_exists), not ones left by an earlier, interrupted run.
+STARTED = _time.time()
+
 # Chapters' helpers, loaded on first use (`lab.images.build()`): importing the kit stays quick.
 SUBMODULES = {"images", "widgets", "rook", "dashboard", "checks", "isolation", "compose", "doctor", "magics", "manifests"}
 
@@ -38,7 +45,7 @@ __all__ = [
     "apply", "get", "exists", "list_objects", "delete", "patch",
     "wait_for_rollout", "wait_for_pods", "wait_for_pod", "wait_for_job", "wait_gone",
     "logs", "exec_in", "events", "call_service", "port_forward",
-    "K8sLabError",
+    "diagnose", "Diagnosis", "K8sLabError",
 ]
 
 
