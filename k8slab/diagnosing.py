@@ -24,6 +24,7 @@ KINDS = {"pod": "Pod", "po": "Pod", "pods": "Pod",
          "service": "Service", "svc": "Service", "services": "Service",
          "replicaset": "ReplicaSet", "rs": "ReplicaSet", "statefulset": "StatefulSet", "sts": "StatefulSet",
          "daemonset": "DaemonSet", "ds": "DaemonSet", "job": "Job"}
+GENERATED = {"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "controller-uid", "job-name"}
 API_VERSION = {"Pod": "v1", "Deployment": "apps/v1", "Service": "v1", "ReplicaSet": "apps/v1",
                "StatefulSet": "apps/v1", "DaemonSet": "apps/v1", "Job": "batch/v1"}
 
@@ -269,7 +270,8 @@ def _service(svc: dict, namespace: str) -> Diagnosis:
                                        f"Endpoints/EndpointSlices are set by hand; look: {endpoints}.")
     pods = [p for p in applying.list_objects("Pod", namespace, _selector(selector)) if not p["metadata"].get("deletionTimestamp")]
     if not pods:
-        others = sorted({_selector(p["metadata"].get("labels") or {}) for p in applying.list_objects("Pod", namespace)} - {""})
+        others = sorted({_selector({k: v for k, v in (p["metadata"].get("labels") or {}).items() if k not in GENERATED})
+                         for p in applying.list_objects("Pod", namespace)} - {""})
         seen = f" (the pods here have the labels {'; '.join(others[:3])})" if others else " (there are no pods in the namespace)"
         return Diagnosis("NoEndpoints", f"Service/{name} has no endpoints: its selector {_selector(selector)} matches no pod"
                                         f"{seen}; fix spec.selector or the pods' labels; look: {endpoints} and "
