@@ -95,19 +95,7 @@ def _last_event(events: list[dict], *reasons: str, containing: str = "") -> str:
 
 def _statuses(pod: dict) -> list[dict]:
     s = pod.get("status") or {}
-    return (s.get("init_container_statuses") or s.get("initContainerStatuses") or []) + \
-        (s.get("container_statuses") or s.get("containerStatuses") or [])
-
-
-def _get(d: dict, *keys):
-    """A field by its camelCase or snake_case name (objects read through the client come either way)."""
-    for k in keys:
-        if d.get(k) is not None:
-            return d[k]
-        snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k)
-        if d.get(snake) is not None:
-            return d[snake]
-    return None
+    return (s.get("initContainerStatuses") or []) + (s.get("containerStatuses") or [])
 
 
 def _limit(pod: dict, container: str) -> str:
@@ -122,7 +110,7 @@ def _pod(pod: dict, namespace: str) -> Diagnosis:
     status = pod.get("status") or {}
     describe = _cmd(f"kubectl describe pod {name} -n {namespace}")
     events = _events("Pod", name, namespace)
-    if pod["metadata"].get("deletionTimestamp") or pod["metadata"].get("deletion_timestamp"):
+    if pod["metadata"].get("deletionTimestamp"):
         return Diagnosis("Terminating", f"pod {name} is being deleted; look: {describe}.")
 
     conditions = {c["type"]: c for c in status.get("conditions") or []}
@@ -137,19 +125,19 @@ def _pod(pod: dict, namespace: str) -> Diagnosis:
         state = cs.get("state") or {}
         waiting_ = state.get("waiting") or {}
         reason = waiting_.get("reason")
-        last = (_get(cs, "lastState") or {}).get("terminated") or {}
+        last = (cs.get("lastState") or {}).get("terminated") or {}
         term = state.get("terminated") or {}
-        restarts = _get(cs, "restartCount") or 0
+        restarts = cs.get("restartCount") or 0
+        healthy = bool(state.get("running")) and bool(cs.get("ready"))  # an old restart is history, not the cause
 
         if reason in waiting.PULL_FAILURES:
             return _pull(pod, cs, reason, events, describe)
-        if "OOMKilled" in (term.get("reason"), last.get("reason")):
+        if term.get("reason") == "OOMKilled" or (last.get("reason") == "OOMKilled" and not healthy):
             return Diagnosis("OOMKilled", f"pod {name}: container {container} was killed for using more memory than its "
                                           f"limit ({_limit(pod, container)}; OOMKilled, exit code 137, {restarts} restarts): "
                                           f"raise resources.limits.memory or make it use less; look: {describe} (Last State).")
-        if reason == "CrashLoopBackOff" or (last and restarts) or (term and term.get("exitCode", term.get("exit_code")) not in (0, None)):
-            ended = term or last
-            code = ended.get("exitCode", ended.get("exit_code"))
+        if reason == "CrashLoopBackOff" or (last and restarts and not state.get("running")) or term.get("exitCode") not in (0, None):
+            code = (term or last).get("exitCode")
             line = _previous_line(name, namespace, container, previous=bool(restarts) and not term)
             said = f"; its last log line: {line!r}" if line else "; it wrote no log"
             flag = " --previous" if restarts and not term else ""
@@ -224,15 +212,14 @@ def _selector(labels: dict) -> str:
 
 
 def _newest_first(pods: list[dict]) -> list[dict]:
-    return sorted(pods, key=lambda p: str(p["metadata"].get("creationTimestamp") or p["metadata"].get("creation_timestamp") or ""),
-                  reverse=True)
+    return sorted(pods, key=lambda p: str(p["metadata"].get("creationTimestamp") or ""), reverse=True)
 
 
 def _deployment(dep: dict, namespace: str) -> Diagnosis:
     name = dep["metadata"]["name"]
     want = (dep.get("spec") or {}).get("replicas", 1)
     status = dep.get("status") or {}
-    available = status.get("availableReplicas") or status.get("available_replicas") or 0
+    available = status.get("availableReplicas") or 0
     head = f"Deployment/{name} has {available}/{want} pods available"
     try:
         complete = waiting.rollout_complete(dep)
