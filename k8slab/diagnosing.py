@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import K8sLabError, NotFound
+from .errors import K8sLabError, NotFound, WaitTimeout
 from .kube import applying, inspecting, waiting
 
 KINDS = {"pod": "Pod", "po": "Pod", "pods": "Pod",
@@ -52,15 +52,61 @@ class Diagnosis:
     __repr__ = __str__
 
 
-def diagnose(kind: str, name: str, namespace: str = "default", api_version: str | None = None) -> Diagnosis:
+def diagnose(kind: str, name: str, namespace: str = "default", api_version: str | None = None, wait: float = 0) -> Diagnosis:
     """Why a Pod, a Deployment (through its pods) or a Service (through its endpoints) is not working.
 
     ReplicaSets, StatefulSets, DaemonSets and Jobs are diagnosed through their pods too; any other
-    kind (give its `api_version`) through its status and its last warning event.
+    kind (give its `api_version`) through its status and its last warning event. With `wait` (seconds),
+    a picture still forming (a pod not yet scheduled, a container starting) is watched until the
+    cause shows, and the last answer is given when the time is up.
     """
     canonical = KINDS.get(kind.lower(), kind)
+    version = api_version or API_VERSION.get(canonical, "v1")
+    found = _once(canonical, name, namespace, version)
+    if not wait or found.cause not in STILL_FORMING:
+        return found
+    answer = [found]
+
+    def clear(_=None) -> bool:
+        answer[0] = _once(canonical, name, namespace, version)
+        return answer[0].cause not in STILL_FORMING
+
+    def on_idle() -> None:  # a failing probe adds events, not a change to the pod: look again now and then
+        if clear():
+            raise _Clear
+
+    selector = _pods_of(canonical, name, namespace, version)
     try:
-        obj = applying.get(canonical, name, namespace, api_version or API_VERSION.get(canonical, "v1"))
+        waiting.watch_until("v1", "Pod", name if canonical == "Pod" else None, namespace, clear, wait,
+                            selector=None if canonical == "Pod" else selector, check_every=2, on_idle=on_idle)
+    except (_Clear, WaitTimeout):
+        pass
+    return answer[0]
+
+
+# Causes that may still turn into another one by themselves, worth waiting for with `wait=`.
+STILL_FORMING = {"Starting", "Progressing", "NoPods", "ContainerCreating", "Terminating", "NotFound"}
+
+
+class _Clear(Exception):
+    """The cause has shown while the watch was idle."""
+
+
+def _pods_of(kind: str, name: str, namespace: str, api_version: str) -> str | None:
+    """The label selector of the object's pods (None for a Pod, or an object without one)."""
+    if kind == "Pod":
+        return None
+    try:
+        spec = applying.get(kind, name, namespace, api_version).get("spec") or {}
+    except NotFound:
+        return None
+    labels = spec.get("selector") if kind == "Service" else (spec.get("selector") or {}).get("matchLabels")
+    return _selector(labels) if labels else None
+
+
+def _once(canonical: str, name: str, namespace: str, api_version: str) -> Diagnosis:
+    try:
+        obj = applying.get(canonical, name, namespace, api_version)
     except NotFound:
         plural = canonical.lower() + "s"
         return Diagnosis("NotFound", f"{canonical}/{name} does not exist in namespace {namespace}: check the name and the "

@@ -56,9 +56,7 @@ def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
 def test_requests_no_node_fits_is_unschedulable(kube, namespace):
     applying.apply(deployment(namespace, "greedy", {"command": ["sleep", "3600"], "resources": {"requests": {"memory": "1Ti"}}}),
                    kube=kube)
-    pods_until(namespace, "app=greedy", lambda p: any(c["type"] == "PodScheduled" and c["status"] == "False"
-                                                      for c in (p.get("status") or {}).get("conditions") or []))
-    d = diagnosing.diagnose("Deployment", "greedy", namespace)
+    d = diagnosing.diagnose("Deployment", "greedy", namespace, wait=60)  # watches until the scheduler has said no
     assert d.cause == "Unschedulable", d
     assert "Insufficient memory" in d.text and "resources.requests" in d.text and "0/1 pods available" in d.text
 
@@ -103,10 +101,18 @@ def test_a_failing_readiness_probe_is_running_but_not_ready(kube, namespace):
     applying.apply(deployment(namespace, "api", {"command": ["sh", "-c", SERVE.format(page="api")],
                                                  "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}),
                    kube=kube)
-    waiting.watch_until("v1", "Event", None, namespace, lambda evs: any(e.get("reason") == "Unhealthy" for e in evs), 120)
-    d = diagnosing.diagnose("Deployment", "api", namespace)
+    # a failing probe changes no field of the pod: diagnose(wait=) looks again while its watch is idle
+    d = diagnosing.diagnose("Deployment", "api", namespace, wait=60)
     assert d.cause == "NotReady", d
     assert "readiness probe fails" in d.text and "404" in d.text
+
+
+def test_wait_gives_the_last_answer_when_nothing_clears(kube, namespace):
+    applying.apply(deployment(namespace, "slow", {"command": ["sleep", "3600"],
+                                                  "readinessProbe": {"exec": {"command": ["false"]}, "initialDelaySeconds": 600}}),
+                   kube=kube)
+    d = diagnosing.diagnose("Deployment", "slow", namespace, wait=5)
+    assert d.cause in ("Starting", "Progressing", "NoPods"), d  # no probe has run yet: still forming, not a cause
 
 
 def test_missing_objects_and_unknown_kinds(kube, namespace):
