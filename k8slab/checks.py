@@ -26,7 +26,7 @@ from typing import Callable
 import k8slab
 
 from .errors import K8sLabError, WaitTimeout
-from .kube import exists, inspecting, waiting
+from .kube import exists, inspecting, list_objects, waiting
 
 TIMEOUT = 30  # seconds a check keeps watching before it says FAIL
 
@@ -56,22 +56,30 @@ def diagnose_hint(kind: str, name: str, namespace: str | None) -> str:
     return f'to see why: lab.diagnose("{kind}", "{name}", "{namespace or "default"}")'
 
 
-def _grade(what: str, hint: str, wait: Callable[[], object], about: tuple[str, str, str | None] | None = None) -> Passed:
-    """Run a wait; its timeout or error becomes a FAIL with the state it last saw,
-    and a hint that ends with `lab.diagnose(...)` for the object `about` (kind, name, namespace)."""
-    if about:
-        hint = f"{hint}; {diagnose_hint(*about)}" if hint else diagnose_hint(*about)
+About = tuple[str, str, "str | None"]
+
+
+def _grade(what: str, hint: str, wait: Callable[[], object], about: "About | Callable[[], About] | None" = None) -> Passed:
+    """Run a wait; its timeout or error becomes a FAIL with the state it last saw, and a hint that
+    ends with `lab.diagnose(...)` for the object `about` (kind, name, namespace; or a function that
+    finds it once the check has failed)."""
+
+    def hinted(text: str) -> str:
+        if not about or "lab.diagnose(" in text:
+            return text
+        said = diagnose_hint(*(about() if callable(about) else about))
+        return f"{text}; {said}" if text else said
+
     try:
         wait()
     except CheckFailed as e:
-        if about and "lab.diagnose(" not in (e.hint or ""):
-            e.hint = f"{e.hint}; {diagnose_hint(*about)}" if e.hint else diagnose_hint(*about)
+        e.hint = hinted(e.hint or "")
         raise
     except WaitTimeout as e:
         seen = str(e).split(": ", 1)[-1]
-        raise CheckFailed(f"{what}: {seen}", hint) from e
+        raise CheckFailed(f"{what}: {seen}", hinted(hint)) from e
     except K8sLabError as e:
-        raise CheckFailed(f"{what}: {e}", hint) from e
+        raise CheckFailed(f"{what}: {e}", hinted(hint)) from e
     return Passed(what)
 
 
@@ -152,7 +160,17 @@ def pod_running(name: str, namespace: str = "default", timeout: float = TIMEOUT)
 def pods_ready(selector: str, count: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
     return _grade(f"{count} pods matching {selector!r} are Ready",
                   f"check the labels of the pod template and the number of replicas (`%kubectl get pods -l {selector} -n {namespace}`)",
-                  lambda: waiting.wait_for_pods(selector, namespace, count, timeout), about=("Pod", "NAME", namespace))
+                  lambda: waiting.wait_for_pods(selector, namespace, count, timeout), about=lambda: _unready_pod(selector, namespace))
+
+
+def _unready_pod(selector: str, namespace: str) -> About:
+    """The first pod of the selector that is not Ready (what lab.diagnose should look at)."""
+    try:
+        pods = list_objects("Pod", namespace, selector)
+    except K8sLabError:
+        pods = []
+    names = [p["metadata"]["name"] for p in pods if not waiting._pod_ready(p)] or [p["metadata"]["name"] for p in pods]
+    return ("Pod", names[0], namespace) if names else ("Deployment", selector.split("=", 1)[-1].split(",")[0], namespace)
 
 
 def pod_has_label(name: str, key: str, value: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:

@@ -61,6 +61,9 @@ def test_deployment_with_other_replica_count_fails_with_hint(kube, namespace):
     with pytest.raises(checks.CheckFailed) as e:
         checks.deployment_ready("web", replicas=3, namespace=namespace, timeout=60)
     assert "asks for 1 replicas, not 3" in fail_line(e) and "spec.replicas: 3" in str(e.value)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.pods_ready("app=web", 2, namespace, timeout=3)
+    assert 'lab.diagnose("Pod", "web-' in fail_line(e)  # the pod to look at, by its name
 
 
 def test_missing_objects_fail_after_the_timeout(kube, namespace):
