@@ -1,10 +1,14 @@
 """Exercise checks against the real test cluster: PASS when done, a one-line FAIL with a hint when not."""
 
+import re
+import threading
+import time
+
 import pytest
 
 from k8slab import checks
 from k8slab.errors import K8sLabError, ManifestError
-from k8slab.kube import applying
+from k8slab.kube import applying, waiting
 
 pytestmark = pytest.mark.cluster
 
@@ -40,6 +44,7 @@ spec:
 def fail_line(excinfo) -> str:
     text = str(excinfo.value)
     assert text.startswith("FAIL ") and "\n" not in text and "(hint: " in text
+    assert re.search(r'to see why: lab\.diagnose\("\w+", "[\w-]+", "[\w-]+"\)\)$', text), text
     return text
 
 
@@ -56,6 +61,9 @@ def test_deployment_with_other_replica_count_fails_with_hint(kube, namespace):
     with pytest.raises(checks.CheckFailed) as e:
         checks.deployment_ready("web", replicas=3, namespace=namespace, timeout=60)
     assert "asks for 1 replicas, not 3" in fail_line(e) and "spec.replicas: 3" in str(e.value)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.pods_ready("app=web", 2, namespace, timeout=3)
+    assert 'lab.diagnose("Pod", "web-' in fail_line(e)  # the pod to look at, by its name
 
 
 def test_missing_objects_fail_after_the_timeout(kube, namespace):
@@ -120,8 +128,60 @@ def test_file_in_pod_and_gone(kube, namespace):
     assert repr(checks.file_in_pod(pod, "/index.html", "page text", namespace)).startswith("PASS")
     with pytest.raises(checks.CheckFailed):
         checks.file_in_pod(pod, "/index.html", "other text", namespace)
+    seen = applying.get("Service", "web", namespace, kube=kube)
     applying.delete(kind="Service", name="web", namespace=namespace, kube=kube)
-    assert repr(checks.gone("Service", "web", namespace)) == "PASS Service/web is deleted"
+    assert repr(checks.gone("Service", "web", namespace, seen=seen)) == "PASS Service/web is deleted"
+
+
+def test_gone_fails_for_an_object_that_never_existed(kube, namespace):
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.gone("Service", "never-made", namespace, timeout=2)
+    assert "never saw it exist" in str(e.value) and "seen=" in str(e.value)
+    applying.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other", "namespace": namespace}}, kube=kube)
+    other = applying.get("ConfigMap", "other", namespace, kube=kube)
+    with pytest.raises(checks.CheckFailed, match="another object"):
+        checks.gone("Service", "never-made", namespace, timeout=2, seen=other)
+
+
+def test_gone_without_seen_watches_an_existing_object_go(kube, namespace):
+    applying.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "doomed", "namespace": namespace}}, kube=kube)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.gone("ConfigMap", "doomed", namespace, timeout=2)
+    assert "still there" in fail_line(e)
+    # the learner deletes it while the check watches
+    threading.Timer(1, lambda: applying.delete(kind="ConfigMap", name="doomed", namespace=namespace, kube=kube)).start()
+    assert repr(checks.gone("ConfigMap", "doomed", namespace, timeout=30)) == "PASS ConfigMap/doomed is deleted"
+
+
+def test_pod_running_fails_for_a_finished_pod(kube, namespace):
+    applying.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "done", "namespace": namespace},
+                    "spec": {"restartPolicy": "Never", "containers": [
+                        {"name": "c", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["true"]}]}}, kube=kube)
+    waiting.watch_until("v1", "Pod", "done", namespace, lambda p: p and p["status"].get("phase") == "Succeeded", 120, kube)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.pod_running("done", namespace, timeout=5)
+    assert "it has finished (Succeeded)" in fail_line(e)
+
+
+def test_service_answers_without_contains_wants_a_page(kube, namespace):
+    applying.apply(server(namespace, page=""), kube=kube)
+    checks.deployment_ready("web", namespace=namespace, timeout=120)
+    # echo "" writes a bare newline: httpd answers 200 with an empty page
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.service_answers("web", namespace, timeout=10)
+    assert "an empty page" in fail_line(e)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.service_answers("web", namespace, path="/missing.html", timeout=10)
+    assert "404" in fail_line(e) or "Not Found" in str(e.value)
+
+
+def test_object_exists_fails_on_an_object_older_than_the_exercise(kube, namespace):
+    applying.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "left", "namespace": namespace}}, kube=kube)
+    later = time.time() + 5  # an exercise that began after the object was made (by an earlier run)
+    with pytest.raises(checks.CheckFailed) as e:
+        checks.object_exists("ConfigMap", "left", namespace, timeout=2, since=later)
+    assert "before this exercise began" in fail_line(e)
+    assert repr(checks.object_exists("ConfigMap", "left", namespace, timeout=2)).startswith("PASS")  # made in this session
 
 
 def test_explain_returns_the_refusal_and_raises_on_success(kube, namespace):

@@ -12,10 +12,12 @@ from ..errors import K8sLabError
 from .client import Kube, current, translating
 
 
-def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None, kube: Kube | None = None) -> str:
+def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None,
+         previous: bool = False, kube: Kube | None = None) -> str:
+    """A container's log; `previous=True` reads the run before the last restart (`kubectl logs --previous`)."""
     kube = kube or current()
-    with translating(f"reading the logs of pod {pod}", kube):
-        return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail)
+    with translating(f"reading the {'previous ' if previous else ''}logs of pod {pod}", kube):
+        return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail, previous=previous)
 
 
 def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int,

@@ -1,0 +1,358 @@
+"""`lab.diagnose(kind, name, namespace)`: why an object is not working, and where to look next.
+
+It reads what `kubectl describe`, `kubectl get events` and `kubectl logs` would show (through the
+kit's API layer) and answers in one or two sentences, ending with the kubectl command to look:
+
+    lab.diagnose("Deployment", "web", "demo")
+    # Deployment/web has 0/1 pods available: pod web-5d9c-x2v7q cannot pull image ngnix:1.17.0 ...
+
+The answer is a `Diagnosis`: shown as plain text, with `.cause` a short name of what was found
+(`ImagePullBackOff`, `Unschedulable`, `CrashLoopBackOff`, `OOMKilled`, `NoEndpoints`, `NotReady`,
+`OK`, ...) for tests and for the checks that offer it when they fail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import K8sLabError, NotFound, WaitTimeout
+from .kube import applying, inspecting, waiting
+
+KINDS = {"pod": "Pod", "po": "Pod", "pods": "Pod",
+         "deployment": "Deployment", "deploy": "Deployment", "deployments": "Deployment",
+         "service": "Service", "svc": "Service", "services": "Service",
+         "replicaset": "ReplicaSet", "rs": "ReplicaSet", "statefulset": "StatefulSet", "sts": "StatefulSet",
+         "daemonset": "DaemonSet", "ds": "DaemonSet", "job": "Job"}
+GENERATED = {"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "controller-uid", "job-name"}
+API_VERSION = {"Pod": "v1", "Deployment": "apps/v1", "Service": "v1", "ReplicaSet": "apps/v1",
+               "StatefulSet": "apps/v1", "DaemonSet": "apps/v1", "Job": "batch/v1"}
+
+# What a failed pull's event says when the name is wrong, and when the registry cannot be reached.
+NO_SUCH_IMAGE = re.compile(r"not found|manifest unknown|pull access denied|repository does not exist|"
+                           r"insufficient_scope|authorization failed|unauthorized", re.IGNORECASE)
+UNREACHABLE = re.compile(r"no such host|i/o timeout|dial tcp|connection refused|network is unreachable|"
+                         r"TLS handshake timeout|server misbehaving|temporary failure", re.IGNORECASE)
+
+
+@dataclass
+class Diagnosis:
+    """One or two sentences; `cause` names what was found (`OK` when nothing is wrong)."""
+
+    cause: str
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return self.cause == "OK"
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def diagnose(kind: str, name: str, namespace: str = "default", api_version: str | None = None, wait: float = 0) -> Diagnosis:
+    """Why a Pod, a Deployment (through its pods) or a Service (through its endpoints) is not working.
+
+    ReplicaSets, StatefulSets, DaemonSets and Jobs are diagnosed through their pods too; any other
+    kind (give its `api_version`) through its status and its last warning event. With `wait` (seconds),
+    a picture still forming (a pod not yet scheduled, a container starting) is watched until the
+    cause shows, and the last answer is given when the time is up.
+    """
+    canonical = KINDS.get(kind.lower(), kind)
+    version = api_version or API_VERSION.get(canonical, "v1")
+    found = _once(canonical, name, namespace, version)
+    if not wait or found.cause not in STILL_FORMING:
+        return found
+    answer = [found]
+
+    def clear(_=None) -> bool:
+        answer[0] = _once(canonical, name, namespace, version)
+        return answer[0].cause not in STILL_FORMING
+
+    def on_idle() -> None:  # a failing probe adds events, not a change to the pod: look again now and then
+        if clear():
+            raise _Clear
+
+    selector = _pods_of(canonical, name, namespace, version)
+    try:
+        waiting.watch_until("v1", "Pod", name if canonical == "Pod" else None, namespace, clear, wait,
+                            selector=None if canonical == "Pod" else selector, check_every=2, on_idle=on_idle)
+    except (_Clear, WaitTimeout):
+        pass
+    return answer[0]
+
+
+# Causes that may still turn into another one by themselves, worth waiting for with `wait=`.
+STILL_FORMING = {"Starting", "Progressing", "NoPods", "ContainerCreating", "Terminating", "NotFound"}
+
+
+class _Clear(Exception):
+    """The cause has shown while the watch was idle."""
+
+
+def _pods_of(kind: str, name: str, namespace: str, api_version: str) -> str | None:
+    """The label selector of the object's pods (None for a Pod, or an object without one)."""
+    if kind == "Pod":
+        return None
+    try:
+        spec = applying.get(kind, name, namespace, api_version).get("spec") or {}
+    except NotFound:
+        return None
+    labels = spec.get("selector") if kind == "Service" else (spec.get("selector") or {}).get("matchLabels")
+    return _selector(labels) if labels else None
+
+
+def _once(canonical: str, name: str, namespace: str, api_version: str) -> Diagnosis:
+    try:
+        obj = applying.get(canonical, name, namespace, api_version)
+    except NotFound:
+        plural = canonical.lower() + "s"
+        return Diagnosis("NotFound", f"{canonical}/{name} does not exist in namespace {namespace}: check the name and the "
+                                     f"namespace; look: `kubectl get {plural} -n {namespace}`.")
+    if canonical in ("Pod", "Service", "Deployment"):
+        return {"Pod": _pod, "Deployment": _deployment, "Service": _service}[canonical](obj, namespace)
+    if canonical in API_VERSION:
+        return _workload(obj, canonical, namespace)
+    return _other(obj, canonical, namespace)
+
+
+def _cmd(text: str) -> str:
+    return f"`{text}`"
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def _events(kind: str, name: str, namespace: str) -> list[dict]:
+    try:
+        return inspecting.events(kind, name, namespace)
+    except K8sLabError:
+        return []
+
+
+def _last_event(events: list[dict], *reasons: str, containing: str = "") -> str:
+    found = [e["message"] for e in events if e["reason"] in reasons and containing in e["message"]]
+    return found[-1] if found else ""
+
+
+def _statuses(pod: dict) -> list[dict]:
+    s = pod.get("status") or {}
+    return (s.get("initContainerStatuses") or []) + (s.get("containerStatuses") or [])
+
+
+def _limit(pod: dict, container: str) -> str:
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        if c.get("name") == container:
+            return ((c.get("resources") or {}).get("limits") or {}).get("memory") or "no"
+    return "no"
+
+
+def _pod(pod: dict, namespace: str) -> Diagnosis:
+    name = pod["metadata"]["name"]
+    status = pod.get("status") or {}
+    describe = _cmd(f"kubectl describe pod {name} -n {namespace}")
+    events = _events("Pod", name, namespace)
+    if pod["metadata"].get("deletionTimestamp"):
+        return Diagnosis("Terminating", f"pod {name} is being deleted; look: {describe}.")
+
+    conditions = {c["type"]: c for c in status.get("conditions") or []}
+    scheduled = conditions.get("PodScheduled") or {}
+    if status.get("phase") == "Pending" and scheduled.get("status") == "False":
+        why = _last_event(events, "FailedScheduling") or scheduled.get("message") or scheduled.get("reason") or "no reason given"
+        return Diagnosis("Unschedulable", f"pod {name} is Pending: the scheduler finds no node for it ({why}); lower its "
+                                          f"resources.requests or make room on a node; look: {describe} (Events).")
+
+    for cs in _statuses(pod):
+        container = cs["name"]
+        state = cs.get("state") or {}
+        waiting_ = state.get("waiting") or {}
+        reason = waiting_.get("reason")
+        last = (cs.get("lastState") or {}).get("terminated") or {}
+        term = state.get("terminated") or {}
+        restarts = cs.get("restartCount") or 0
+        healthy = bool(state.get("running")) and bool(cs.get("ready"))  # an old restart is history, not the cause
+
+        if reason in waiting.PULL_FAILURES:
+            return _pull(pod, cs, reason, events, describe)
+        if term.get("reason") == "OOMKilled" or (last.get("reason") == "OOMKilled" and not healthy):
+            return Diagnosis("OOMKilled", f"pod {name}: container {container} was killed for using more memory than its "
+                                          f"limit ({_limit(pod, container)}; OOMKilled, exit code 137, {restarts} restarts): "
+                                          f"raise resources.limits.memory or make it use less; look: {describe} (Last State).")
+        if reason == "CrashLoopBackOff" or (last and restarts and not state.get("running")) or term.get("exitCode") not in (0, None):
+            code = (term or last).get("exitCode")
+            line = _previous_line(name, namespace, container, previous=bool(restarts) and not term)
+            said = f"; its last log line: {line!r}" if line else "; it wrote no log"
+            flag = " --previous" if restarts and not term else ""
+            return Diagnosis("CrashLoopBackOff" if reason == "CrashLoopBackOff" or restarts else "Error",
+                             f"pod {name}: container {container} keeps exiting (exit code {code}, {restarts} restarts"
+                             f"{', CrashLoopBackOff' if reason == 'CrashLoopBackOff' else ''}){said}; look: "
+                             f"{_cmd(f'kubectl logs {name} -c {container}{flag} -n {namespace}')}.")
+        if reason in ("CreateContainerConfigError", "CreateContainerError", "RunContainerError"):
+            return Diagnosis(reason, f"pod {name}: container {container} cannot start ({reason}: "
+                                     f"{waiting_.get('message', '')}); look: {describe}.")
+        if reason == "ContainerCreating":
+            mount = _last_event(events, "FailedMount") or _last_event(events, "FailedCreatePodSandBox")
+            if mount:
+                return Diagnosis("ContainerCreating", f"pod {name} is stuck creating its containers ({mount}); look: {describe}.")
+
+    phase = status.get("phase")
+    if phase == "Succeeded":
+        return Diagnosis("Completed", f"pod {name} has finished (Succeeded): its containers exited 0, so it serves nothing; "
+                                      f"a pod that should keep running needs a command that does not end; look: "
+                                      f"{_cmd(f'kubectl logs {name} -n {namespace}')}.")
+    if phase == "Failed":
+        why = status.get("reason") or status.get("message") or "a container exited with an error"
+        return Diagnosis("Failed", f"pod {name} has failed ({why}); look: {describe}.")
+    ready = conditions.get("Ready") or {}
+    if phase == "Running" and ready.get("status") != "True":
+        probe = _last_event(events, "Unhealthy", containing="Readiness")
+        if probe:
+            return Diagnosis("NotReady", f"pod {name} is Running but not Ready: its readiness probe fails ({probe}); "
+                                         f"check the probe's path, port and command against what the app serves; "
+                                         f"look: {describe} (Readiness, Events).")
+        return Diagnosis("Starting", f"pod {name} is Running and not Ready yet (its containers are starting or its "
+                                     f"readiness probe has not passed yet); look: {describe}.")
+    if phase == "Running":
+        return Diagnosis("OK", f"pod {name} is Running and Ready: nothing wrong found.")
+    return Diagnosis("Starting", f"pod {name} is {phase or 'Pending'}; look: {describe} (Events).")
+
+
+def _pull(pod: dict, cs: dict, reason: str, events: list[dict], describe: str) -> Diagnosis:
+    name = pod["metadata"]["name"]
+    image = next((c.get("image") for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == cs["name"]),
+                 cs.get("image"))
+    if reason == "ErrImageNeverPull":
+        why = "imagePullPolicy is Never and the node does not have the image: load it (`k8slab load IMAGE`) or fix the name"
+    elif reason == "InvalidImageName":
+        why = "the image name is not a valid reference: fix its spelling"
+    else:
+        failed = _last_event(events, "Failed", containing="pull") or (cs.get("state") or {}).get("waiting", {}).get("message", "")
+        if NO_SUCH_IMAGE.search(failed):
+            why = "the registry has no image by that name (a typo, or a tag that does not exist): fix the image name"
+        elif UNREACHABLE.search(failed):
+            why = ("the node cannot reach the registry (offline, or no such registry host), so either the name is wrong "
+                   "or this cluster has no internet: check the spelling, or load the image into the node (`k8slab load IMAGE`)")
+        else:
+            why = f"the pull failed ({failed or 'no event yet'}): check the name and the registry"
+    return Diagnosis("ImagePullBackOff" if reason in ("ImagePullBackOff", "ErrImagePull") else reason,
+                     f"pod {name} cannot pull image {image} ({reason}): {why}; look: {describe} (Events).")
+
+
+def _previous_line(pod: str, namespace: str, container: str, previous: bool) -> str:
+    for prev in ((True, False) if previous else (False,)):
+        try:
+            line = _last_line(inspecting.logs(pod, namespace, container=container, tail=20, previous=prev))
+        except K8sLabError:
+            continue
+        if line:
+            return line[:160]
+    return ""
+
+
+def _selector(labels: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _newest_first(pods: list[dict]) -> list[dict]:
+    return sorted(pods, key=lambda p: str(p["metadata"].get("creationTimestamp") or ""), reverse=True)
+
+
+def _deployment(dep: dict, namespace: str) -> Diagnosis:
+    name = dep["metadata"]["name"]
+    want = (dep.get("spec") or {}).get("replicas", 1)
+    status = dep.get("status") or {}
+    available = status.get("availableReplicas") or 0
+    head = f"Deployment/{name} has {available}/{want} pods available"
+    try:
+        complete = waiting.rollout_complete(dep)
+    except K8sLabError:
+        complete = False
+    labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    pods = [p for p in applying.list_objects("Pod", namespace, _selector(labels)) if not p["metadata"].get("deletionTimestamp")]
+    for pod in _newest_first(pods):
+        found = _pod(pod, namespace)
+        if not found.ok:
+            return Diagnosis(found.cause, f"{head}: {found.text}")
+    if complete:
+        return Diagnosis("OK", f"{head}: all ready, nothing wrong found.")
+    if not pods:
+        message = _last_event(_events("Deployment", name, namespace), "FailedCreate")
+        for c in status.get("conditions") or []:
+            if c.get("type") == "ReplicaFailure" and c.get("status") == "True":
+                message = c.get("message") or message
+        return Diagnosis("NoPods", f"{head}: it has no pods{f' ({message})' if message else ''}; look: "
+                                   f"{_cmd(f'kubectl describe deployment {name} -n {namespace}')} and "
+                                   f"{_cmd(f'kubectl get replicasets -l {_selector(labels)} -n {namespace}')}.")
+    return Diagnosis("Progressing", f"{head}: its rollout is still going on; look: "
+                                    f"{_cmd(f'kubectl rollout status deployment/{name} -n {namespace}')}.")
+
+
+def _service(svc: dict, namespace: str) -> Diagnosis:
+    name = svc["metadata"]["name"]
+    spec = svc.get("spec") or {}
+    endpoints = _cmd(f"kubectl get endpointslices -l kubernetes.io/service-name={name} -n {namespace}")
+    if spec.get("type") == "ExternalName":
+        return Diagnosis("OK", f"Service/{name} is an ExternalName for {spec.get('externalName')}: it has no endpoints by design.")
+    selector = spec.get("selector") or {}
+    if not selector:
+        return Diagnosis("NoSelector", f"Service/{name} has no selector, so Kubernetes gives it no endpoints: its "
+                                       f"Endpoints/EndpointSlices are set by hand; look: {endpoints}.")
+    pods = [p for p in applying.list_objects("Pod", namespace, _selector(selector)) if not p["metadata"].get("deletionTimestamp")]
+    if not pods:
+        others = sorted({_selector({k: v for k, v in (p["metadata"].get("labels") or {}).items() if k not in GENERATED})
+                         for p in applying.list_objects("Pod", namespace)} - {""})
+        seen = f" (the pods here have the labels {'; '.join(others[:3])})" if others else " (there are no pods in the namespace)"
+        return Diagnosis("NoEndpoints", f"Service/{name} has no endpoints: its selector {_selector(selector)} matches no pod"
+                                        f"{seen}; fix spec.selector or the pods' labels; look: {endpoints} and "
+                                        f"{_cmd(f'kubectl get pods --show-labels -n {namespace}')}.")
+    ready = [p for p in pods if any(c.get("type") == "Ready" and c.get("status") == "True"
+                                    for c in (p.get("status") or {}).get("conditions") or [])]
+    if not ready:
+        found = _pod(_newest_first(pods)[0], namespace)
+        return Diagnosis(found.cause, f"Service/{name} has no ready endpoints: none of its {len(pods)} pods is Ready, and "
+                                      f"{found.text}")
+    ports = {str(p.get("containerPort")) for pod in ready for c in pod["spec"].get("containers") or [] for p in c.get("ports") or []}
+    named = {p.get("name") for pod in ready for c in pod["spec"].get("containers") or [] for p in c.get("ports") or []}
+    for port in spec.get("ports") or []:
+        target = str(port.get("targetPort", port.get("port")))
+        if ports and target not in ports and target not in named:
+            return Diagnosis("WrongTargetPort", f"Service/{name} sends port {port.get('port')} to targetPort {target}, but "
+                                                f"its pods declare {', '.join(sorted(ports))}: fix targetPort; look: {endpoints}.")
+    return Diagnosis("OK", f"Service/{name} has {len(ready)} ready endpoints: nothing wrong found.")
+
+
+def _workload(obj: dict, kind: str, namespace: str) -> Diagnosis:
+    """A ReplicaSet, StatefulSet, DaemonSet or Job: the first pod of it that has a problem."""
+    name = obj["metadata"]["name"]
+    labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    pods = [p for p in applying.list_objects("Pod", namespace, _selector(labels)) if not p["metadata"].get("deletionTimestamp")]
+    for pod in _newest_first(pods):
+        found = _pod(pod, namespace)
+        if not found.ok and not (kind == "Job" and found.cause == "Completed"):
+            return Diagnosis(found.cause, f"{kind}/{name}: {found.text}")
+    look = _cmd(f"kubectl describe {kind.lower()} {name} -n {namespace}")
+    if not pods:
+        warning = _last_warning(kind, name, namespace)
+        return Diagnosis("NoPods", f"{kind}/{name} has no pods{f' ({warning})' if warning else ''}; look: {look}.")
+    return Diagnosis("OK", f"{kind}/{name}: its {len(pods)} pods show no problem; look: {look}.")
+
+
+def _last_warning(kind: str, name: str, namespace: str) -> str:
+    warnings = [e for e in _events(kind, name, namespace) if e["type"] == "Warning"]
+    return f"{warnings[-1]['reason']}: {warnings[-1]['message']}" if warnings else ""
+
+
+def _other(obj: dict, kind: str, namespace: str) -> Diagnosis:
+    name = obj["metadata"]["name"]
+    look = _cmd(f"kubectl describe {kind.lower()} {name} -n {namespace}")
+    warning = _last_warning(kind, name, namespace)
+    if warning:
+        return Diagnosis("Warning", f"{kind}/{name}: its last warning event says {warning}; look: {look}.")
+    phase = (obj.get("status") or {}).get("phase")
+    if phase and phase not in ("Bound", "Active", "Running", "Succeeded"):
+        return Diagnosis(phase, f"{kind}/{name} is {phase}; look: {look}.")
+    return Diagnosis("OK", f"{kind}/{name} exists{f' and is {phase}' if phase else ''}: nothing wrong found; look: {look}.")

@@ -1,0 +1,137 @@
+"""lab.diagnose names the cause of each of the troubleshooting chapter's six breakages, on the real cluster."""
+
+import pytest
+
+from k8slab import diagnosing
+from k8slab.errors import K8sLabError
+from k8slab.kube import applying, waiting
+
+pytestmark = pytest.mark.cluster
+
+BUSYBOX = "k8slab.local/busybox:1"
+SERVE = 'mkdir -p /www && echo "{page}" > /www/index.html && exec httpd -f -p 8080 -h /www'
+
+
+def deployment(namespace, name, container, labels=None, **spec):
+    labels = labels or {"app": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}}, **spec,
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"terminationGracePeriodSeconds": 2,
+                                           "containers": [{"name": "main", "image": BUSYBOX, **container}]}}}}
+
+
+def pods_until(namespace, selector, done, timeout=120):
+    """Watch the pods of `selector` until `done(pod)` holds for one of them."""
+    return waiting.watch_until("v1", "Pod", None, namespace, lambda pods: any(done(p) for p in pods), timeout, selector=selector)
+
+
+def container(pod) -> dict:
+    return ((pod.get("status") or {}).get("containerStatuses") or [{}])[0]
+
+
+def waiting_reason(pod) -> str | None:
+    return ((container(pod).get("state") or {}).get("waiting") or {}).get("reason")
+
+
+def test_a_wrong_image_name_is_imagepullbackoff(kube, namespace):
+    applying.apply(deployment(namespace, "web", {"image": "k8slab.local/ngnix:1.17.0"}), kube=kube)
+    pods = pods_until(namespace, "app=web", lambda p: waiting_reason(p) in waiting.PULL_FAILURES)
+    d = diagnosing.diagnose("Deployment", "web", namespace)
+    assert d.cause == "ImagePullBackOff", d
+    assert "cannot pull image k8slab.local/ngnix:1.17.0" in d.text and "kubectl describe pod" in d.text
+    assert "cannot reach the registry" in d.text  # this cluster is offline, and k8slab.local is no registry
+    assert str(d) == repr(d) == d.text and not d.ok
+    pod = pods[0]["metadata"]["name"]
+    assert diagnosing.diagnose("pod", pod, namespace).cause == "ImagePullBackOff"
+
+
+def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
+    applying.apply(deployment(namespace, "never", {"image": "k8slab.local/absent:1", "imagePullPolicy": "Never"}), kube=kube)
+    pods_until(namespace, "app=never", lambda p: waiting_reason(p) == "ErrImageNeverPull")
+    d = diagnosing.diagnose("Deployment", "never", namespace)
+    assert d.cause == "ErrImageNeverPull" and "k8slab load" in d.text
+
+
+def test_requests_no_node_fits_is_unschedulable(kube, namespace):
+    applying.apply(deployment(namespace, "greedy", {"command": ["sleep", "3600"], "resources": {"requests": {"memory": "1Ti"}}}),
+                   kube=kube)
+    d = diagnosing.diagnose("Deployment", "greedy", namespace, wait=60)  # watches until the scheduler has said no
+    assert d.cause == "Unschedulable", d
+    assert "Insufficient memory" in d.text and "resources.requests" in d.text and "0/1 pods available" in d.text
+
+
+def test_a_crashing_program_is_crashloopbackoff_with_its_last_log_line(kube, namespace):
+    script = 'echo "greeter starting"; echo "error: GREETING is not set"; exit 1'
+    applying.apply(deployment(namespace, "greeter", {"command": ["sh", "-c", script]}), kube=kube)
+    pods_until(namespace, "app=greeter", lambda p: waiting_reason(p) == "CrashLoopBackOff")
+    d = diagnosing.diagnose("Deployment", "greeter", namespace)
+    assert d.cause == "CrashLoopBackOff", d
+    assert "'error: GREETING is not set'" in d.text and "exit code 1" in d.text and "kubectl logs greeter-" in d.text
+
+
+def test_a_64mi_limit_is_oomkilled(kube, namespace):
+    script = "set -e; head -c 200m /dev/zero | tail > /dev/null; exec sleep 3600"
+    applying.apply(deployment(namespace, "hungry", {"command": ["sh", "-c", script], "resources": {"limits": {"memory": "64Mi"}}}),
+                   kube=kube)
+    pods_until(namespace, "app=hungry", lambda p: "OOMKilled" in {
+        ((container(p).get(k) or {}).get("terminated") or {}).get("reason") for k in ("state", "lastState")})
+    d = diagnosing.diagnose("Deployment", "hungry", namespace)
+    assert d.cause == "OOMKilled", d
+    assert "(64Mi;" in d.text and "resources.limits.memory" in d.text
+
+
+def test_a_service_whose_selector_matches_nothing_has_no_endpoints(kube, namespace):
+    applying.apply([
+        deployment(namespace, "shop", {"command": ["sh", "-c", SERVE.format(page="shop")], "ports": [{"containerPort": 8080}]}),
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop", "namespace": namespace},
+         "spec": {"selector": {"app": "shop", "tier": "frontend"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+    ], kube=kube)
+    waiting.wait_for_rollout("shop", namespace, 120, kube)
+    d = diagnosing.diagnose("svc", "shop", namespace)
+    assert d.cause == "NoEndpoints", d
+    assert "app=shop,tier=frontend matches no pod" in d.text and "have the labels app=shop" in d.text
+    assert "kubectl get endpointslices -l kubernetes.io/service-name=shop" in d.text
+    applying.patch("Service", "shop", {"spec": {"selector": {"app": "shop", "tier": None}}}, namespace, kube=kube)
+    assert diagnosing.diagnose("Service", "shop", namespace).cause == "OK"
+    assert diagnosing.diagnose("Deployment", "shop", namespace).cause == "OK"
+
+
+def test_a_failing_readiness_probe_is_running_but_not_ready(kube, namespace):
+    applying.apply(deployment(namespace, "api", {"command": ["sh", "-c", SERVE.format(page="api")],
+                                                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}),
+                   kube=kube)
+    # a failing probe changes no field of the pod: diagnose(wait=) looks again while its watch is idle
+    d = diagnosing.diagnose("Deployment", "api", namespace, wait=60)
+    assert d.cause == "NotReady", d
+    # in the probe's own words: a 404 once httpd listens; before, a refused connection or a timeout
+    assert "its readiness probe fails (Readiness probe failed: " in d.text and "kubectl describe pod api-" in d.text
+
+
+def test_wait_gives_the_last_answer_when_nothing_clears(kube, namespace):
+    applying.apply(deployment(namespace, "slow", {"command": ["sleep", "3600"],
+                                                  "readinessProbe": {"exec": {"command": ["false"]}, "initialDelaySeconds": 600}}),
+                   kube=kube)
+    d = diagnosing.diagnose("Deployment", "slow", namespace, wait=5)
+    assert d.cause in ("Starting", "Progressing", "NoPods"), d  # no probe has run yet: still forming, not a cause
+
+
+def test_missing_objects_and_unknown_kinds(kube, namespace):
+    d = diagnosing.diagnose("Deployment", "nothing", namespace)
+    assert d.cause == "NotFound" and f"kubectl get deployments -n {namespace}" in d.text
+    with pytest.raises(K8sLabError):
+        diagnosing.diagnose("Gizmo", "x", namespace)
+
+
+@pytest.mark.parametrize("message, says", [
+    ('failed to pull and unpack image "docker.io/library/ngnix:1.17.0": pull access denied, repository does not exist '
+     'or may require authorization', "the registry has no image by that name"),
+    ('failed to resolve reference "docker.io/library/nginx:1.17.0": dial tcp: lookup registry-1.docker.io: no such host',
+     "the node cannot reach the registry"),
+])
+def test_a_wrong_name_and_an_offline_cluster_are_told_apart(message, says):
+    """What a pull's Failed event says on a machine with the internet, and on one without."""
+    pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "ngnix:1.17.0"}]}}
+    status = {"name": "main", "state": {"waiting": {"reason": "ErrImagePull", "message": message}}}
+    d = diagnosing._pull(pod, status, "ErrImagePull", [{"reason": "Failed", "message": f"Failed to pull image: {message}"}], "`x`")
+    assert d.cause == "ImagePullBackOff" and says in d.text
