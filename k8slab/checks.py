@@ -25,6 +25,7 @@ from typing import Callable
 
 import k8slab
 
+from . import conditions
 from .errors import K8sLabError, WaitTimeout
 from .kube import exists, inspecting, list_objects, waiting
 
@@ -149,7 +150,7 @@ def pod_running(name: str, namespace: str = "default", timeout: float = TIMEOUT)
             raise CheckFailed(f"Pod/{name} is Running and Ready: it has finished ({phase})",
                               "its command must keep running (e.g. `sleep 3600` or a server), not exit")
         waiting._raise_if_stuck([pod])
-        return phase == "Running" and waiting._pod_ready(pod)
+        return phase == "Running" and conditions.ready(pod)
 
     def describe(pod):
         return "it does not exist" if pod is None else f"it is {_status(pod).get('phase')}, " + waiting._describe(pod)
@@ -170,7 +171,7 @@ def _unready_pod(selector: str, namespace: str) -> About:
         pods = list_objects("Pod", namespace, selector)
     except K8sLabError:
         pods = []
-    names = [p["metadata"]["name"] for p in pods if not waiting._pod_ready(p)] or [p["metadata"]["name"] for p in pods]
+    names = [p["metadata"]["name"] for p in pods if not conditions.ready(p)] or [p["metadata"]["name"] for p in pods]
     return ("Pod", names[0], namespace) if names else ("Deployment", selector.split("=", 1)[-1].split(",")[0], namespace)
 
 
