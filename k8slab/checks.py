@@ -122,7 +122,10 @@ def namespace_exists(name: str, timeout: float = TIMEOUT) -> Passed:
 
 
 def deployment_ready(name: str, replicas: int | None = None, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
-    """The rollout is complete and (if given) the Deployment wants exactly `replicas` pods."""
+    """The rollout is complete and (if given) the Deployment wants exactly `replicas` pods.
+
+    Used in chapters 03, 05, 06, 07, 08, 09.
+    """
 
     def done(dep):
         if dep is None:
@@ -140,7 +143,10 @@ def deployment_ready(name: str, replicas: int | None = None, namespace: str = "d
 
 
 def pod_running(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
-    """The pod runs and is Ready; one that has finished (Succeeded or Failed) serves nothing, and fails."""
+    """The pod runs and is Ready; one that has finished (Succeeded or Failed) serves nothing, and fails.
+
+    Used in chapters 01, 02, 08.
+    """
 
     def done(pod):
         if pod is None:
@@ -176,6 +182,10 @@ def _unready_pod(selector: str, namespace: str) -> About:
 
 
 def pod_has_label(name: str, key: str, value: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the pod carries the label KEY=VALUE (`kubectl label pod NAME KEY=VALUE`).
+
+    Used in chapters 01, 06, 08.
+    """
     def done(pod):
         return pod is not None and ((pod["metadata"].get("labels") or {}).get(key) == value)
 
@@ -190,7 +200,10 @@ def pod_has_label(name: str, key: str, value: str, namespace: str = "default", t
 def service_answers(name: str, namespace: str = "default", port: int | str = 80, path: str = "/",
                     contains: str | None = None, timeout: float = TIMEOUT) -> Passed:
     """The Service has ready endpoints and an HTTP GET through it answers 2xx with `contains` in the page
-    (without `contains`: with a page that is not empty; an error status fails either way)."""
+    (without `contains`: with a page that is not empty; an error status fails either way).
+
+    Used in chapters 03, 05, 06, 07, 09.
+    """
     what = f"Service/{name} answers on port {port}" + (f" with {contains!r}" if contains else " with a page")
 
     def has_endpoints(ep):
@@ -212,11 +225,19 @@ def service_answers(name: str, namespace: str = "default", port: int | str = 80,
 
 
 def job_succeeded(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the Job has completed (`kubectl wait --for=condition=complete job/NAME`).
+
+    Used in chapter 06.
+    """
     return _grade(f"Job/{name} completed", "`lab.logs(...)` of its pod shows what the command printed",
                   lambda: waiting.wait_for_job(name, namespace, timeout), about=("Job", name, namespace))
 
 
 def daemonset_on_every_node(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the DaemonSet has a ready, up-to-date pod on every node it should run on.
+
+    Used in chapter 06.
+    """
     def done(ds):
         s = _status(ds)
         want = s.get("desiredNumberScheduled")
@@ -231,6 +252,10 @@ def daemonset_on_every_node(name: str, namespace: str = "default", timeout: floa
 
 
 def statefulset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the StatefulSet's pods NAME-0 .. NAME-(REPLICAS-1) are all Ready.
+
+    Used in chapter 06.
+    """
     def done(sts):
         s = _status(sts)
         return sts is not None and (sts["spec"].get("replicas") == replicas == s.get("readyReplicas"))
@@ -244,6 +269,10 @@ def statefulset_ready(name: str, replicas: int, namespace: str = "default", time
 
 
 def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the ReplicaSet has REPLICAS ready pods.
+
+    Used in chapter 06.
+    """
     def done(rs):
         return rs is not None and rs["spec"].get("replicas") == replicas == _status(rs).get("readyReplicas")
 
@@ -255,7 +284,10 @@ def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeo
 
 
 def file_in_pod(pod: str, path: str, contains: str, namespace: str = "default") -> Passed:
-    """A file inside a running container holds `contains` (e.g. a page served from a hostPath volume)."""
+    """A file inside a running container holds `contains` (e.g. a page served from a hostPath volume).
+
+    Used in chapter 04.
+    """
 
     def read():
         waiting.wait_for_pod(pod, namespace, TIMEOUT)
@@ -267,6 +299,10 @@ def file_in_pod(pod: str, path: str, contains: str, namespace: str = "default") 
 
 
 def pvc_bound(name: str, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
+    """PASS when the PersistentVolumeClaim is Bound to a volume.
+
+    Used in chapter 04.
+    """
     def describe(pvc):
         return "no such claim" if pvc is None else f"it is {_status(pvc).get('phase', 'Pending')}"
 
@@ -276,7 +312,10 @@ def pvc_bound(name: str, namespace: str = "default", timeout: float = TIMEOUT) -
 
 
 def memory_limit(pod: str, expected: str, namespace: str = "default") -> Passed:
-    """The container's cgroup enforces `expected` (e.g. "32 MiB"), read inside the pod."""
+    """The container's cgroup enforces `expected` (e.g. "32 MiB"), read inside the pod.
+
+    Used in chapter 02.
+    """
     from . import isolation
 
     def read():
@@ -295,7 +334,10 @@ def gone(kind: str, name: str, namespace: str | None = None, api_version: str = 
     """The object has been deleted: one the check saw exist, never one that was not there at all.
 
     Give `seen`, what `lab.get(...)` returned before the deletion; without it the object must
-    still be there when the check starts (it then watches the deletion happen)."""
+    still be there when the check starts (it then watches the deletion happen).
+
+    Used in chapter 07.
+    """
     what = f"{kind}/{name} is deleted"
     hint = "delete it (`lab.delete(...)` or `%kubectl delete ...`)"
 
@@ -323,6 +365,8 @@ def explain(action: Callable, *args, **kwargs) -> Explained:
 
     A demonstration of a mistake, never a hidden failure: if `action` succeeds, that is
     the surprise, and it is raised as an error.
+
+    Used in chapters 06, 09.
     """
     try:
         action(*args, **kwargs)

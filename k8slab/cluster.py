@@ -31,6 +31,8 @@ def up(provider_name: str | None = None, progress: Progress = print, timeout: fl
     """Create the cluster, or reuse the one already there, and make it the kit's current cluster.
 
     `rook=True` gives a new kind cluster the mounts Rook needs (/dev, /run/udev).
+
+    Used in chapters 01, 02, 03, 04, 04b, 05, 06, 07, 08, 09.
     """
     p = provider(provider_name, **settings)
     if rook and p.name == "kind":
@@ -71,6 +73,8 @@ def load_image(image: str) -> str:
     An image tagged `latest` (or not at all) is first tagged by its content: with `:latest`,
     Kubernetes defaults imagePullPolicy to Always and tries a registry instead of the node
     (kind issue 328). A content tag also changes whenever the image does, so a rollout follows.
+
+    Used in chapter 05.
     """
     from . import images
 
@@ -83,12 +87,18 @@ def load_image(image: str) -> str:
 
 
 def node_path(host_path: str | Path) -> str:
-    """Where a folder of this machine appears on the nodes (for a hostPath volume)."""
+    """Where a folder of this machine appears on the nodes (for a hostPath volume).
+
+    Used in chapters 04, 07.
+    """
     return session.provider().node_path(Path(host_path))
 
 
 def status(provider_name: str | None = None, **settings) -> dict:
-    """What the kit knows: provider, cluster, API server, version, nodes. Never raises for a stopped cluster."""
+    """What the kit knows: provider, cluster, API server, version, nodes. Never raises for a stopped cluster.
+
+    Used in chapters 01, 03.
+    """
     p = _chosen(provider_name, settings)
     info = {"provider": p.name, "cluster": p.cluster_name, "exists": False, "ready": False}
     try:

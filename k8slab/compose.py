@@ -111,7 +111,10 @@ def translate(source: str | Path) -> Objects:
 
 
 def convert(source: str | Path, use_kompose: bool | None = None) -> Objects:
-    """`kompose convert` when kompose is installed, else the kit's translation; returns the objects."""
+    """`kompose convert` when kompose is installed, else the kit's translation; returns the objects.
+
+    Used in chapter 03.
+    """
     kompose = shutil.which("kompose")
     if use_kompose and not kompose:
         raise ToolMissing("`kompose` is not on PATH", INSTALL_HINTS["kompose"])

@@ -89,6 +89,10 @@ def _from_file(path: Path) -> dict:
 
 
 def load(**overrides) -> Settings:
+    """The settings: the settings file, then the K8SLAB_* variables, then the arguments; later ones win.
+
+    Used in chapters 03, 05.
+    """
     path = config_file()
     values = _from_file(path)
     values["mirrors"] = mirroring.validate(values.get("mirrors") or {}, f"the settings file {path}: mirrors")

@@ -50,7 +50,10 @@ def objects(namespace: str = NAMESPACE, **fetch_args) -> list[dict]:
 
 
 def install(namespace: str = NAMESPACE, kube: Kube | None = None, progress: Progress = print, **fetch_args) -> ApplyReport:
-    """Validate offline, then apply each object; refusals are reported one line each."""
+    """Validate offline, then apply each object; refusals are reported one line each.
+
+    Used in chapter 03.
+    """
     kube = kube or current()
     objs = objects(namespace, progress=progress, **fetch_args)
     validating.check(objs)
@@ -66,7 +69,10 @@ def wait(namespace: str = NAMESPACE, timeout: float = 180, kube: Kube | None = N
 
 
 def ready(namespace: str = NAMESPACE, timeout: float = 180, kube: Kube | None = None, progress: Progress = print) -> bool:
-    """`wait`, for a notebook: says in one line why the Dashboard cannot run instead of raising."""
+    """`wait`, for a notebook: says in one line why the Dashboard cannot run instead of raising.
+
+    Used in chapter 03.
+    """
     try:
         wait(namespace, timeout, kube)
     except (ImageError, K8sLabError) as e:
@@ -78,7 +84,10 @@ def ready(namespace: str = NAMESPACE, timeout: float = 180, kube: Kube | None = 
 
 def token(namespace: str = NAMESPACE, hours: float = 1, kube: Kube | None = None) -> tokens.Sensitive:
     """A login token for admin-user (`kubectl -n kubernetes-dashboard create token admin-user`), masked;
-    `lab.widgets.SecretView(lab.dashboard.token())` shows it with a reveal button."""
+    `lab.widgets.SecretView(lab.dashboard.token())` shows it with a reveal button.
+
+    Used in chapter 03.
+    """
     return tokens.request_token(ADMIN, namespace, expiration_seconds=int(hours * 3600), kube=kube)
 
 
@@ -123,7 +132,10 @@ class Proxy:
 
 
 def proxy(port: int = 8001, namespace: str = NAMESPACE, kube: Kube | None = None, timeout: float = 15) -> Proxy:
-    """Start `kubectl proxy` on 127.0.0.1 with the kit's kubeconfig (port 0: any free port)."""
+    """Start `kubectl proxy` on 127.0.0.1 with the kit's kubeconfig (port 0: any free port).
+
+    Used in chapter 03.
+    """
     kube = kube or current()
     args = [tool("kubectl"), "proxy", f"--port={port}", "--address=127.0.0.1"]
     if kube.kubeconfig:
@@ -154,7 +166,10 @@ def proxy(port: int = 8001, namespace: str = NAMESPACE, kube: Kube | None = None
 
 
 def teardown(namespace: str = NAMESPACE, kube: Kube | None = None, progress: Progress = print, timeout: float = 180) -> None:
-    """Delete the Dashboard's namespace and cluster-wide RBAC; safe to repeat."""
+    """Delete the Dashboard's namespace and cluster-wide RBAC; safe to repeat.
+
+    Used in chapter 03.
+    """
     from .kube import applying
 
     kube = kube or current()

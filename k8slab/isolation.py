@@ -66,7 +66,10 @@ def pod_cgroups(pod: str, namespace: str = "default", container: str | None = No
 
 
 def pod_memory_limit(pod: str, namespace: str = "default", container: str | None = None) -> str:
-    """The memory limit the container's cgroup enforces (cgroup v2 `memory.max` or v1 `limit_in_bytes`)."""
+    """The memory limit the container's cgroup enforces (cgroup v2 `memory.max` or v1 `limit_in_bytes`).
+
+    Used in chapter 02.
+    """
     value = _in_pod(pod, namespace, _MEMORY_LIMIT, container).strip()
     if value.isdigit() and int(value) < 2**60:
         return f"{int(value) // 2**20} MiB"
@@ -79,7 +82,10 @@ def _boot_id_here() -> str | None:
 
 
 def kvm_available() -> str:
-    """Whether this machine could run KVM virtual machines (the guide's 基本理论 · KVM)."""
+    """Whether this machine could run KVM virtual machines (the guide's 基本理论 · KVM).
+
+    Used in chapter 02.
+    """
     if Path("/dev/kvm").exists():
         usable = os.access("/dev/kvm", os.R_OK | os.W_OK)
         return "/dev/kvm exists: this Linux kernel can run KVM virtual machines" + ("" if usable else " (not for this user)")
@@ -136,7 +142,10 @@ class Comparison:
 
 
 def compare(pod: str, namespace: str = "default", container: str | None = None) -> Comparison:
-    """Read the pod's namespaces, cgroups and kernel boot id, and set them against this process's."""
+    """Read the pod's namespaces, cgroups and kernel boot id, and set them against this process's.
+
+    Used in chapter 02.
+    """
     here = _boot_id_here()
     there = _in_pod(pod, namespace, "cat /proc/sys/kernel/random/boot_id; uname -r", container).split()
     return Comparison(

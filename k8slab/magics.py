@@ -177,7 +177,10 @@ def run(args: list[str], stdin: str | None = None, timeout: float = 300) -> Outc
 
 
 def global_options() -> set[str]:
-    """The options every kubectl command inherits, as this kubectl lists them (`kubectl options`)."""
+    """The options every kubectl command inherits, as this kubectl lists them (`kubectl options`).
+
+    Used in chapter 08.
+    """
     outcome = run(["options"])
     if outcome.returncode:
         raise KubectlFailed(outcome.error_line)

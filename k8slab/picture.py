@@ -73,7 +73,10 @@ class Picture:
 
 
 def place(arch: dict, svg_path: str | Path) -> Picture:
-    """The picture at `svg_path` with each discovered component's place and health written in."""
+    """The picture at `svg_path` with each discovered component's place and health written in.
+
+    Used in chapter 01.
+    """
     tree = ET.parse(svg_path)
     by_id = {el.get("id"): el for el in tree.iter() if el.get("id")}
     for name, (where, healthy) in placements(arch, short=True).items():
@@ -88,5 +91,8 @@ def place(arch: dict, svg_path: str | Path) -> Picture:
 
 
 def legend(arch: dict) -> str:
-    """The same placements as text lines (stable: no addresses or ages)."""
+    """The same placements as text lines (stable: no addresses or ages).
+
+    Used in chapter 01.
+    """
     return "\n".join(f"{name:<24} {where}" for name, (where, _) in placements(arch).items())

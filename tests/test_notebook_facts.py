@@ -169,3 +169,49 @@ def test_todays_kubeadm_config_is_a_complete_v1beta4_beside_the_guides_v1beta1()
     text = "\n".join(c.source for c in book.cells)
     assert "kubeadm init --image-repository registry.aliyuncs.com/google_containers" in text
     assert "https://pkgs.k8s.io/core:/stable:" in text
+
+
+# -- each helper names the chapters that call it (as d2l's helpers name their section) ----------------
+
+CALL = re.compile(r"\b((?:lab|rook)(?:\.\w+)+)\s*[(.]")
+
+
+def helpers_called() -> dict[str, set[str]]:
+    """`lab.x.y` / `rook.z` as the notebooks' code cells call them, with the chapters that do."""
+    out: dict[str, set[str]] = {}
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                for name in CALL.findall(cell.source):
+                    out.setdefault(name, set()).add(path.name.split("-")[0])
+    return out
+
+
+def helper(name: str):
+    """The kit's function or class `name` calls (LayerView for `lab.widgets.LayerView.of`), or None."""
+    import importlib
+    import inspect
+
+    obj = importlib.import_module("k8slab" if name.startswith("lab.") else "k8slab.rook")
+    for part in name.split(".")[1:]:
+        found = getattr(obj, part, None)
+        if found is None and inspect.ismodule(obj):
+            found = importlib.import_module(f"{obj.__name__}.{part}")  # a submodule not yet imported
+        obj = found
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            return obj
+    return None
+
+
+def test_each_helper_names_the_chapters_that_call_it():
+    import inspect
+
+    wrong = []
+    for name, chapters in sorted(helpers_called().items()):
+        obj = helper(name)
+        if obj is None or not obj.__module__.startswith("k8slab"):
+            continue
+        said = re.search(r"Used in chapters? ([0-9b, ]+)\.", inspect.getdoc(obj) or "")
+        if not said or not chapters <= {c.strip() for c in said.group(1).split(",")}:
+            wrong.append(f"{name}: called in {sorted(chapters)}, its docstring says {said.group(0) if said else 'nothing'}")
+    assert not wrong, "\n".join(wrong)

@@ -67,6 +67,8 @@ def build(
     The Dockerfile on disk is never changed: a different base is sent as a small in-memory
     context (the rewritten Dockerfile plus the folder's files), which also shows the guide's
     point that the whole folder goes to the daemon, so keep it small.
+
+    Used in chapter 05.
     """
     root = Path(path).expanduser()
     file = root / "Dockerfile"

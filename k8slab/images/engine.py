@@ -62,7 +62,10 @@ def _explanation(e: docker.errors.APIError) -> str:
 
 
 def client() -> docker.DockerClient:
-    """The SDK client for the current DOCKER_HOST (one per address, made on first use)."""
+    """The SDK client for the current DOCKER_HOST (one per address, made on first use).
+
+    Used in chapter 05.
+    """
     key = os.environ.get("DOCKER_HOST", "")
     if key not in _clients:
         with translating("connecting to Docker"):

@@ -43,6 +43,9 @@ def base_image(image: str) -> str | None:
 
 
 def layers_summary(image: str, dockerfile_text: str | Path | None = None, base: str | None = None) -> str:
-    """`layers(...)` as a text table (no ids or dates, so saved outputs stay comparable)."""
+    """`layers(...)` as a text table (no ids or dates, so saved outputs stay comparable).
+
+    Used in chapter 05.
+    """
     base = base or base_image(image)
     return layer_records.summary(layers(image, dockerfile_text, base), image, base)

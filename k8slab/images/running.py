@@ -88,6 +88,8 @@ def run_local(
 
     Waits until the container's log matches the regex `ready_log` (the hello app logs
     "listening"); with ready_log=None it does not wait (for an image that logs nothing on start).
+
+    Used in chapter 05.
     """
     image = resolve(image, overrides)
     if host_port is not None:

@@ -75,6 +75,8 @@ def content_tag(image: str) -> str:
     the kubelet tries Docker Hub even though the image was loaded into the node, and the pod
     fails with ErrImagePull (kind issue 328). A tag named by the content is not `latest`, and
     it changes whenever the image does, so a Deployment updated to it really rolls out.
+
+    Used in chapter 05.
     """
     with translating(f"tagging {image} by its content"):
         image_id = sdk().inspect_image(image)["Id"]
@@ -88,7 +90,10 @@ def content_tag(image: str) -> str:
 
 
 def remove(*images: str) -> None:
-    """Remove images (tags or ids) from Docker; ones already gone are skipped."""
+    """Remove images (tags or ids) from Docker; ones already gone are skipped.
+
+    Used in chapter 05.
+    """
     with translating("removing images"):
         for image in images:
             try:

@@ -30,6 +30,8 @@ def apply(
     Before anything is sent, every object is checked as kubectl checks it, and more: an unsafe
     CephCluster, or a field the schema refuses, stops the whole manifest with the file's line.
     As with `kubectl apply -n`, an object that names a namespace other than `namespace` is refused.
+
+    Used in chapters 01, 02, 03, 04, 05, 06, 07, 08, 09.
     """
     objs = manifests.load(manifest)
     safety.check_all(objs)
@@ -151,6 +153,10 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
 
 
 def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
+    """The live object, as `kubectl get KIND NAME -o yaml` shows it; NotFound when it is not there.
+
+    Used in chapters 06, 07.
+    """
     kube = kube or current()
     res = kube.resource(api_version, kind)
     with translating(f"reading {kind}/{name}", kube):
@@ -158,6 +164,10 @@ def get(kind: str, name: str, namespace: str | None = None, api_version: str = "
 
 
 def exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> bool:
+    """Whether the object is there: `kubectl get KIND NAME` without the NotFound error.
+
+    Used in chapter 02.
+    """
     try:
         get(kind, name, namespace, api_version, kube)
         return True
@@ -168,7 +178,10 @@ def exists(kind: str, name: str, namespace: str | None = None, api_version: str 
 def list_objects(
     kind: str, namespace: str | None = None, selector: str | None = None, api_version: str = "v1", kube: Kube | None = None
 ) -> list[dict]:
-    """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace."""
+    """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace.
+
+    Used in chapters 01, 02, 03, 04, 06, 07, 08.
+    """
     kube = kube or current()
     res = kube.resource(api_version, kind)
     with translating(f"listing {kind}", kube):
@@ -186,7 +199,10 @@ def delete(
     timeout: float = 120,
     kube: Kube | None = None,
 ) -> list[str]:
-    """Delete what a manifest names (or one kind/name); absent objects are fine. Waits until gone."""
+    """Delete what a manifest names (or one kind/name); absent objects are fine. Waits until gone.
+
+    Used in chapters 01, 02, 03, 04, 05, 06, 07, 08, 09.
+    """
     kube = kube or current()
     if manifest is not None:
         targets = [manifests.clean(o) for o in manifests.load(manifest)]
@@ -214,7 +230,10 @@ def delete(
 
 def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1",
           kube: Kube | None = None) -> dict:
-    """A strategic-merge patch (for built-in kinds) such as a scale or an image change."""
+    """A strategic-merge patch (for built-in kinds) such as a scale or an image change.
+
+    Used in chapter 06.
+    """
     kube = kube or current()
     res = kube.resource(api_version, kind)
     if kind == "CephCluster":  # what the patch would make of it must be safe too

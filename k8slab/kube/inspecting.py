@@ -14,7 +14,10 @@ from .client import Kube, current, translating
 
 def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None,
          previous: bool = False, kube: Kube | None = None) -> str:
-    """A container's log; `previous=True` reads the run before the last restart (`kubectl logs --previous`)."""
+    """A container's log; `previous=True` reads the run before the last restart (`kubectl logs --previous`).
+
+    Used in chapters 03, 05, 06, 08.
+    """
     kube = kube or current()
     with translating(f"reading the {'previous ' if previous else ''}logs of pod {pod}", kube):
         return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail, previous=previous)
@@ -22,7 +25,10 @@ def logs(pod: str, namespace: str = "default", container: str | None = None, tai
 
 def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int,
                                                                                                                                        str]:
-    """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr)."""
+    """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr).
+
+    Used in chapters 02, 04, 06.
+    """
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')
     kube = kube or current()
@@ -39,7 +45,10 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
 
 
 def events(kind: str | None = None, name: str | None = None, namespace: str = "default", kube: Kube | None = None) -> list[dict]:
-    """Events about one object (or the whole namespace), oldest first."""
+    """Events about one object (or the whole namespace), oldest first.
+
+    Used in chapters 01, 05.
+    """
     kube = kube or current()
     fields = [f"involvedObject.{k}={v}" for k, v in (("kind", kind), ("name", name)) if v]
     with translating(f"reading events in {namespace}", kube):
@@ -64,7 +73,10 @@ def recent_events(kind: str, name: str, namespace: str | None, kube: Kube | None
 
 
 def call_service(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", kube: Kube | None = None) -> str:
-    """An HTTP GET to a Service through the API server's proxy: works on every cluster, no port mapping."""
+    """An HTTP GET to a Service through the API server's proxy: works on every cluster, no port mapping.
+
+    Used in chapters 03, 05, 06, 07.
+    """
     kube = kube or current()
     with translating(f"calling Service {name}:{port}{path}", kube):
         return kube.core.connect_get_namespaced_service_proxy_with_path(f"{name}:{port}", namespace, path.lstrip("/") or "/")

@@ -123,7 +123,10 @@ def _raise_if_stuck(pods: list[dict]) -> None:
 
 
 def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, kube=None) -> list[dict]:
-    """Until `count` pods (at least one if None) match `selector` and all of them are Ready."""
+    """Until `count` pods (at least one if None) match `selector` and all of them are Ready.
+
+    Used in chapters 02, 06.
+    """
 
     def done(pods):
         live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
@@ -141,6 +144,10 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
 
 
 def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, kube=None) -> dict:
+    """Watch the pod until it is Ready (or has succeeded); a pod stuck pulling or crashing fails at once.
+
+    Used in chapters 01, 02, 04, 05, 06, 08.
+    """
     def done(pod):
         if pod is None:
             return False
@@ -166,7 +173,10 @@ def _rollout_state(dep: dict | None) -> str:
 
 
 def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
-    """Until a Deployment's rollout is complete; fails early when its pods cannot pull their image."""
+    """Until a Deployment's rollout is complete; fails early when its pods cannot pull their image.
+
+    Used in chapters 01, 02, 03, 05, 06, 07, 09.
+    """
     kube = kube or current()
 
     def check_pods():
@@ -185,6 +195,10 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
 
 
 def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
+    """Watch the Job until it completes (`kubectl wait --for=condition=complete`); a failed Job is an error.
+
+    Used in chapters 06, 08.
+    """
     def done(job):
         if condition_of(job, "Failed") == "True":
             raise K8sLabError(f"Job/{name} failed", "`lab.logs(...)` on its pod shows why")

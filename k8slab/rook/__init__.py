@@ -53,6 +53,8 @@ def fetch(from_dir: str | Path | None = None, base_url: str | None = None, timeo
 
     `from_dir`: a folder holding the same files (e.g. copied from a teacher's machine); each
     file is verified against the kit's sha256 either way. Returns the cached paths.
+
+    Used in chapter 04b.
     """
     from .. import fetching
 
@@ -64,10 +66,16 @@ def fetch(from_dir: str | Path | None = None, base_url: str | None = None, timeo
 
 def watch(namespace: str = NAMESPACE, timeouts: dict | None = None, kube=None) -> Watch:
     """Rook's way to HEALTH_OK as data: iterating it runs the watches and yields each stage as it
-    changes. `lab.widgets.RookProgress(rook.watch()).show()` draws it, one row per stage."""
+    changes. `lab.widgets.RookProgress(rook.watch()).show()` draws it, one row per stage.
+
+    Used in chapter 04b.
+    """
     return Watch(namespace, timeouts=timeouts, kube=kube)
 
 
 def changes_table() -> Table:
-    """The guide's 2020 Rook fields beside the kit's, and why each changed."""
+    """The guide's 2020 Rook fields beside the kit's, and why each changed.
+
+    Used in chapter 04b.
+    """
     return Table(changes())

@@ -18,7 +18,10 @@ def crds(**fetch_args) -> list[dict]:
 
 
 def validate_guide(**fetch_args) -> list[validating.Problem]:
-    """The guide's 2020 CephCluster against today's CephCluster schema, offline."""
+    """The guide's 2020 CephCluster against today's CephCluster schema, offline.
+
+    Used in chapter 04b.
+    """
     return validating.validate([spec.guide_cluster()], crds(**fetch_args))
 
 
@@ -28,6 +31,8 @@ def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: 
 
     Only on kind: the OSD's loop device lives in the kind node container. Elsewhere the kit
     says so in one line and creates nothing (it will not touch another machine's disks).
+
+    Used in chapter 04b.
     """
     image = session.settings().images.get(spec.CEPH_IMAGE, spec.CEPH_IMAGE)  # a classroom mirror, if configured
     validating.check(spec.cluster("NODE", "loop0", namespace, name, image), crds(**fetch_args))
@@ -48,7 +53,10 @@ def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: 
 
 def expose_dashboard(namespace: str = spec.NAMESPACE, node_port: int | None = spec.DASHBOARD_NODE_PORT,
                      kube: Kube | None = None) -> str:
-    """The guide's NodePort Service for the Ceph dashboard (made current); returns its URL."""
+    """The guide's NodePort Service for the Ceph dashboard (made current); returns its URL.
+
+    Used in chapter 04b.
+    """
     kube = kube or current()
     svc = spec.dashboard_service(namespace, node_port)
     validating.check([svc])
@@ -59,7 +67,10 @@ def expose_dashboard(namespace: str = spec.NAMESPACE, node_port: int | None = sp
 
 def dashboard_password(namespace: str = spec.NAMESPACE, kube: Kube | None = None) -> tokens.Sensitive:
     """The dashboard's `admin` password from the Secret Rook's mgr writes (masked; a widget reveals it:
-    `lab.widgets.SecretView(rook.dashboard_password())`)."""
+    `lab.widgets.SecretView(rook.dashboard_password())`).
+
+    Used in chapter 04b.
+    """
     try:
         return tokens.secret_value(spec.PASSWORD_SECRET, "password", namespace, kube)
     except NotFound as e:

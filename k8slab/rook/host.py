@@ -76,7 +76,10 @@ def default_disk_path() -> str:
 def check_host(min_memory_gib: float = 4, min_disk_gib: float = 10, min_cores: int = 2, need_rbd: bool = True,
                disk_path: str | Path | None = None, proc: Path = Path("/proc"),
                sys_module: Path = Path("/sys/module"), modules: Path = Path("/lib/modules")) -> HostCheck:
-    """Measure the host and list what falls short (never raises for a small machine)."""
+    """Measure the host and list what falls short (never raises for a small machine).
+
+    Used in chapter 04b.
+    """
     disk_path = str(disk_path or default_disk_path())
     check = HostCheck(available_memory(proc), free_disk(disk_path), disk_path, cores(), has_rbd(sys_module, modules))
     if check.memory_gib < min_memory_gib:

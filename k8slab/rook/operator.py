@@ -52,7 +52,10 @@ def server_version(kube: Kube) -> tuple[int, int]:
 
 def install(namespace: str = NAMESPACE, kube: Kube | None = None, progress: Progress = print,
             loop_devices: bool = True, **fetch_args) -> ApplyReport:
-    """Fetch, validate and apply Rook's operator; returns what was applied and what was refused."""
+    """Fetch, validate and apply Rook's operator; returns what was applied and what was refused.
+
+    Used in chapter 04b.
+    """
     kube = kube or current()
     objs = operator_objects(namespace, loop_devices, progress=progress, **fetch_args)
     validating.check(objs)
@@ -66,7 +69,10 @@ def install(namespace: str = NAMESPACE, kube: Kube | None = None, progress: Prog
 
 
 def guide_cluster_answer(namespace: str = NAMESPACE, kube: Kube | None = None) -> str:
-    """What the API server answers to the guide's 2020 CephCluster (a dry run: nothing is created)."""
+    """What the API server answers to the guide's 2020 CephCluster (a dry run: nothing is created).
+
+    Used in chapter 04b.
+    """
     from .spec import guide_cluster
 
     kube = kube or current()

@@ -51,7 +51,10 @@ def _delete_custom_resources(objs, namespace, kube, progress, grace) -> None:
 
 def teardown(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: Progress = print,
              timeout: float = 180, grace: float = 30, **fetch_args) -> None:
-    """Delete Rook from the cluster (and its disk from the kind node); nothing left, safe to repeat."""
+    """Delete Rook from the cluster (and its disk from the kind node); nothing left, safe to repeat.
+
+    Used in chapter 04b.
+    """
     kube = kube or current()
     objs = operator_objects(namespace, **fetch_args)
     _delete_custom_resources(objs, namespace, kube, progress, grace)

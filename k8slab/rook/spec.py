@@ -29,7 +29,10 @@ PASSWORD_SECRET = "rook-ceph-dashboard-password"
 def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUSTER_NAME,
             ceph_image: str = CEPH_IMAGE, data_dir: str = DATA_DIR) -> list[dict]:
     """A single-node CephCluster whose one OSD is `device` (e.g. `loop7`) on `node`, and the
-    `.mgr` pool with one replica (the default three never become healthy on one OSD)."""
+    `.mgr` pool with one replica (the default three never become healthy on one OSD).
+
+    Used in chapter 04b.
+    """
     ceph_cluster = {
         "apiVersion": "ceph.rook.io/v1",
         "kind": "CephCluster",
@@ -70,7 +73,10 @@ check_safe = safety_check  # the kit's one check, which lab.apply and the %kubec
 
 
 def safety(obj: dict) -> str:
-    """`check_safe` as a one-line verdict (for showing, not for guarding)."""
+    """`check_safe` as a one-line verdict (for showing, not for guarding).
+
+    Used in chapter 04b.
+    """
     try:
         safety_check(obj)
     except ManifestError as e:

@@ -18,6 +18,8 @@ class BuildProgress(StaticFallback, widgets.VBox):
         bp.run(base="node:22")          # = lab.images.build(progress=bp, base="node:22")
 
     The bar counts the Dockerfile's steps; the log shows every line the builder sent.
+
+    Used in chapter 05.
     """
 
     def __init__(self, title: str = "build"):

@@ -50,7 +50,10 @@ def _text_of(manifest) -> str:
 
 
 class ManifestEditor(LiveWidget):
-    """`ManifestEditor(yaml_text_or_path, namespace="demo")`: Validate (server dry run), Diff, Apply."""
+    """`ManifestEditor(yaml_text_or_path, namespace="demo")`: Validate (server dry run), Diff, Apply.
+
+    Used in chapter 07.
+    """
 
     def __init__(self, manifest=None, namespace: str = "default", kube=None, rows: int = 16):
         self.namespace = namespace

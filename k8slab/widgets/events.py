@@ -28,7 +28,10 @@ def _target(obj) -> tuple[str | None, str | None, str | None]:
 
 
 class EventFeed(LiveWidget):
-    """`EventFeed("Deployment/web")`, `EventFeed(pod_dict)` or `EventFeed(namespace="demo")`; `.events` lists them."""
+    """`EventFeed("Deployment/web")`, `EventFeed(pod_dict)` or `EventFeed(namespace="demo")`; `.events` lists them.
+
+    Used in chapters 06, 09.
+    """
 
     def __init__(self, obj=None, namespace: str | None = None, max_events: int = 100, max_rows: int = 20, kube=None, start: bool = True):
         self.kind, self.name, obj_ns = _target(obj)

@@ -13,6 +13,8 @@ class LayerView(StaticFallback, widgets.VBox):
 
     The base image's layers can be folded away: they are the same in every image built on it
     (stored once, pulled once), which is the point of the guide's 镜像分层.
+
+    Used in chapter 05.
     """
 
     def __init__(self, image: str, dockerfile=None, base: str | None = None, records: list[Layer] | None = None):

@@ -25,6 +25,8 @@ class LogView(LiveWidget):
 
     Keeps the last `max_lines` lines (`.lines`); a restarted container is followed again.
     `stop()` ends every stream at once.
+
+    Used in chapters 06, 09.
     """
 
     def __init__(self, pod: str | None = None, namespace: str = "default", deployment: str | None = None,

@@ -18,7 +18,10 @@ COLOURS = {"waiting": "#888", "running": "#b58900", "done": "#2aa198", "failed":
 
 
 class RookProgress(widgets.VBox):
-    """Draws `rook.watch()`: `lab.widgets.RookProgress(rook.watch()).show()`."""
+    """Draws `rook.watch()`: `lab.widgets.RookProgress(rook.watch()).show()`.
+
+    Used in chapter 04b.
+    """
 
     def __init__(self, watch: rook_progress.Watch | None = None):
         self.watch = watch if watch is not None else rook_progress.Watch()

@@ -16,6 +16,10 @@ from ..kube.tokens import MASK, Sensitive
 
 
 class SecretView(widgets.HBox):
+    """A secret shown masked: the button reveals it for a while, and a saved notebook keeps only the mask.
+
+    Used in chapters 03, 04b.
+    """
     def __init__(self, secret: Sensitive | str, description: str | None = None, reveal_seconds: float = 30):
         description = description or (secret.label if isinstance(secret, Sensitive) else "secret")
         self._secret = secret if isinstance(secret, Sensitive) else Sensitive(secret, description)
