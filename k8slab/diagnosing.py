@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .conditions import ready as is_ready
 from .errors import K8sLabError, NotFound, WaitTimeout
 from .kube import applying, inspecting, waiting
 
@@ -311,8 +312,7 @@ def _service(svc: dict, namespace: str) -> Diagnosis:
         return Diagnosis("NoEndpoints", f"Service/{name} has no endpoints: its selector {_selector(selector)} matches no pod"
                                         f"{seen}; fix spec.selector or the pods' labels; look: {endpoints} and "
                                         f"{_cmd(f'kubectl get pods --show-labels -n {namespace}')}.")
-    ready = [p for p in pods if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                    for c in (p.get("status") or {}).get("conditions") or [])]
+    ready = [p for p in pods if is_ready(p)]
     if not ready:
         found = _pod(_newest_first(pods)[0], namespace)
         return Diagnosis(found.cause, f"Service/{name} has no ready endpoints: none of its {len(pods)} pods is Ready, and "

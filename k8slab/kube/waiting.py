@@ -135,8 +135,8 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
         return enough and all(ready(p) for p in live)
 
     def describe(pods):
-        ready = sum(ready(p) for p in pods)
-        return f"{ready}/{len(pods)} pods Ready" + "".join(
+        n_ready = sum(ready(p) for p in pods)
+        return f"{n_ready}/{len(pods)} pods Ready" + "".join(
             f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not ready(p)
         )
 
