@@ -141,6 +141,9 @@ def test_member_names_and_the_registries_conf_for_skopeo():
     assert '[[registry.mirror]]\nlocation = "10.0.0.1:5000"\ninsecure = true\n[[registry.mirror]]\nlocation = "m.example"\n' in conf
 
 
+MISSING_ON_PURPOSE = {"ngnix:1.17.0"}  # chapter 09's typo: its lab needs an image no registry has
+
+
 def test_every_image_the_notebooks_and_manifests_name_is_a_guide_image():
     """What the chapters run: their code cells, the manifests they apply, the hello app's FROM (not the guide's
     2020 YAML that chapter 04b only shows, nor a `kubectl run --dry-run` that creates nothing)."""
@@ -149,6 +152,7 @@ def test_every_image_the_notebooks_and_manifests_name_is_a_guide_image():
     texts += [p.read_text() for p in [*REPO.glob("notebooks/manifests/**/*.*"), REPO / "assets/hello/Dockerfile"]]
     lines = [line for text in texts for line in text.splitlines() if "--dry-run" not in line]
     named = {m for line in lines for m in re.findall(r"(?:image:\s*|FROM\s+|--image[= ])\"?([a-z0-9./-]+:[A-Za-z0-9._-]+)", line)}
+    named -= MISSING_ON_PURPOSE
     assert named and {references.normalize(n) for n in named} <= {references.normalize(n) for n in contents.GUIDE_IMAGES}
 
 
