@@ -91,10 +91,12 @@ def reread_settings(monkeypatch):
 
 @pytest.fixture
 def kit_home(tmp_path, monkeypatch, reread_settings) -> Path:
-    """A private K8SLAB_HOME so tests never touch the learner's ~/.k8slab."""
+    """A private K8SLAB_HOME so tests never touch the learner's ~/.k8slab; no registry mirror from the
+    environment either (CI sets one for the kit's own cluster): a test that wants one sets it."""
     home = tmp_path / "k8slab-home"
     monkeypatch.setenv("K8SLAB_HOME", str(home))
     monkeypatch.delenv("K8SLAB_CONFIG", raising=False)
+    monkeypatch.delenv("K8SLAB_MIRRORS", raising=False)
     reread_settings()
     return home
 

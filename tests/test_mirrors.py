@@ -19,12 +19,6 @@ from .kind_schema import CLUSTER
 tomllib = pytest.importorskip("tomllib", reason="Python 3.11's TOML reader checks the files the kit writes")
 
 
-@pytest.fixture(autouse=True)
-def no_mirrors_from_outside(monkeypatch):
-    """These tests set the mirrors themselves: CI's own K8SLAB_MIRRORS (its registry mirror) is not theirs."""
-    monkeypatch.delenv("K8SLAB_MIRRORS", raising=False)
-
-
 def test_the_env_form_keeps_order_and_joins_repeats():
     assert mirrors.parse("docker.io=https://a.example|http://10.0.0.5:5000/, quay.io=https://q.example,docker.io=https://c") == {
         "docker.io": ["https://a.example", "http://10.0.0.5:5000", "https://c"],

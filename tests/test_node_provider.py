@@ -30,8 +30,7 @@ def node_cluster(kit_home):
     return cluster.up("node", kubeconfig=kubeconfig, containerd=containerd, progress=lambda _: None)
 
 
-def test_up_copies_the_admin_kubeconfig_privately(node_cluster, kit_home, monkeypatch):
-    monkeypatch.delenv("K8SLAB_MIRRORS", raising=False)  # CI's mirror setting adds its own line (test_mirrors)
+def test_up_copies_the_admin_kubeconfig_privately(node_cluster, kit_home):
     assert node_cluster.kubeconfig == kit_home / "k8slab.kubeconfig"
     assert stat.S_IMODE(node_cluster.kubeconfig.stat().st_mode) == 0o600
     lines = []
