@@ -201,9 +201,13 @@ def test_manifest_editor_reports_a_server_error_inline_then_diffs_and_applies(ku
 def test_cluster_map_shows_the_node_and_components_healthy(kube):
     # The map shows health as it is. Earlier tests load the machine (a second kind cluster, a
     # restarted node), and a node may miss its heartbeats for a while: first let every node be
-    # Ready, within a bound, so the assertions below are about the map, not about the load.
+    # Ready, within a bound, so the assertions below are about the map, not about the load. The
+    # same for the control plane's static pods: on a cluster made a minute ago, the controller
+    # manager is not Ready yet.
     for node in applying.list_objects("Node", kube=kube):
         waiting.wait_for_condition("v1", "Node", node["metadata"]["name"], None, "Ready", timeout=180, kube=kube)
+    for pod in applying.list_objects("Pod", namespace="kube-system", selector="tier=control-plane", kube=kube):
+        waiting.wait_for_condition("v1", "Pod", pod["metadata"]["name"], "kube-system", "Ready", timeout=180, kube=kube)
     arch = architecture.discover(kube)
     plane = {c["name"]: c for c in arch["control_plane"]}
     assert plane["kube-apiserver"]["healthy"] is True and plane["etcd"]["healthy"] is True

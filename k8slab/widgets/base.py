@@ -1,15 +1,19 @@
 """What every live widget shares: background threads, an HTML view, a summary, a static fallback.
 
 A widget's worker threads follow the cluster (through `k8slab.kube.watching`) and change its
-state under `self._cond`; one render thread turns the state into HTML and sets the view's
-`value` trait, at most every `min_interval` seconds. Threads only ever set traits. They are
-daemons and stop on `stop()`/`close()` and when the kernel exits (a weakref finalizer).
+state under `self._cond`. The state is turned into HTML and set as the view's `value` trait at
+most twice in any `min_interval` seconds: by the worker itself while that allows (so a change,
+or a pod's Terminating followed by its deletion, shows at once, with no hand-over between
+threads), otherwise by the render thread, which gathers the rest of a burst into one render. Threads only ever set traits. They are daemons
+and stop on `stop()`/`close()` and when the kernel exits (a weakref finalizer).
 """
 
 from __future__ import annotations
 
+import collections
 import html
 import threading
+import time
 import weakref
 from datetime import datetime, timezone
 from typing import Callable
@@ -88,6 +92,8 @@ class LiveWidget(widgets.VBox):
         self._cond = threading.Condition(threading.RLock())
         self._stop = Stop()
         self._dirty = False
+        self._painted = collections.deque([0.0, 0.0], maxlen=2)  # time.monotonic() of the last two renders
+        self._painting = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._synced = threading.Event()
         self.error: str | None = None
@@ -110,7 +116,8 @@ class LiveWidget(widgets.VBox):
                 delete: Callable[[dict], None], **query) -> None:
         """A worker's loop: follow objects (`kube.watching.follow`: list, watch, relist on 410 Gone,
         stop with the widget) into the widget's state; `upsert`/`delete` run under the lock, then
-        the view re-renders."""
+        the view re-renders. The first list is rendered once, whole: waking the render thread for
+        each listed object would make the first view of 2,000 pods wait on 2,000 renders."""
         for etype, obj in follow(api_version, kind, stop=self._stop, kube=self._kube, **query):
             with self._cond:
                 if etype == SYNCED:
@@ -119,6 +126,8 @@ class LiveWidget(widgets.VBox):
                     delete(obj)
                 else:
                     upsert(obj)
+                if not self._synced.is_set():
+                    continue
             self._changed()
 
     # -- life cycle
@@ -206,21 +215,33 @@ class LiveWidget(widgets.VBox):
 
     def _changed(self) -> None:
         with self._cond:
-            self._dirty = True
+            now = not self._stop.is_set() and self._due() <= 0 and self._painting.acquire(blocking=False)
+            self._dirty = self._dirty or not now
             self._cond.notify_all()
+        if now:
+            try:
+                self._paint()
+            finally:
+                self._painting.release()
 
     def _render_loop(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._dirty or self._stop.is_set(), timeout=self.tick)
-                self._dirty = False
-            if self._stop.is_set():
+                changed = self._cond.wait_for(lambda: self._dirty or self._stop.is_set(), timeout=self.tick)
+            if self._stop.wait(max(0.0, self._due())):
                 return
-            self._paint()
-            if self._stop.wait(self.min_interval):
-                return
+            with self._painting:
+                if self._dirty or not changed:  # a change not yet shown, or the tick (ages move on)
+                    self._paint()
+
+    def _due(self) -> float:
+        """Seconds until the view may render again: at most twice in any `min_interval`."""
+        return self._painted[0] + self.min_interval - time.monotonic()
 
     def _paint(self) -> None:
+        with self._cond:
+            self._dirty = False
+            self._painted.append(time.monotonic())
         value = STYLE + self._render()
         if value != self._view.value:
             self._view.value = value
