@@ -4,9 +4,13 @@ A worker fed from a queue stands in for the watch; `follow` is replaced where th
 tested. Every wait is bounded; the only sleep makes the quiet gap that the rule is about.
 """
 
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 from k8slab.widgets import base
 
@@ -98,3 +102,31 @@ def test_the_first_list_is_drawn_once_whole(monkeypatch):
     with Names() as w:
         w.wait_for(lambda w: w.renders >= 1, 10)
         assert w.sizes == [500] and w._synced.is_set()
+
+
+AT_EXIT = """
+import atexit, threading
+from k8slab.widgets import base
+
+class Idle(base.LiveWidget):
+    tick = None  # nothing wakes its render thread but a change or the stop
+    def _workers(self):
+        return [self._stop.wait]
+    def _render(self):
+        return "idle"
+
+def report():  # registered first, so it runs after the widget's finalizer
+    for thread in widget._threads:
+        thread.join(2)
+    print("stopped" if not widget.running else "still running")
+
+atexit.register(report)
+widget = Idle(kube=object())
+widget.wait_for(lambda w: w.running, 10)
+"""
+
+
+def test_the_render_thread_stops_when_the_interpreter_exits():
+    done = subprocess.run([sys.executable, "-c", AT_EXIT], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr

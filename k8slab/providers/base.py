@@ -146,6 +146,7 @@ class Provider:
 
     def up(self, progress: Progress = print, timeout: float = 300) -> Cluster:
         woke = False
+        early = probe.ready_soon(self.kubeconfig_path) if self.keeps_kubeconfig and self.kubeconfig_path.exists() else None
         reused = self.exists()
         if reused:
             progress(f"reusing the {self.name} cluster {self.cluster_name!r}")
@@ -156,7 +157,7 @@ class Provider:
         self.use_mirrors(progress, created=not reused)
         kept = reused and not woke and self.keeps_kubeconfig and self.kubeconfig_path.exists()
         path = self.kubeconfig_path if kept else self.kubeconfig()
-        server = probe.ready(path) if kept else None
+        server = (early() if early else probe.ready(path)) if kept else None
         if server:  # a known cluster that answers and has a Ready node: the API client comes when first used
             return Cluster(self, path, server=server)
         kube = self.connect(path)

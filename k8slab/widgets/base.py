@@ -76,6 +76,13 @@ def age(timestamp: str | None) -> str:
     return f"{max(secs, 0)}s"
 
 
+def _halt(stop: Stop, cond: threading.Condition) -> None:
+    """Stop the workers and wake the render thread (a function: a finalizer must not hold the widget)."""
+    stop.set()
+    with cond:
+        cond.notify_all()
+
+
 class LiveWidget(widgets.VBox):
     """Base of the live views: subclasses give `_workers`, `_render` and `_summary`."""
 
@@ -98,7 +105,7 @@ class LiveWidget(widgets.VBox):
         self._synced = threading.Event()
         self.error: str | None = None
         self.renders = 0
-        weakref.finalize(self, self._stop.set)  # at garbage collection, or when the kernel exits
+        weakref.finalize(self, _halt, self._stop, self._cond)  # at garbage collection, or when the kernel exits
         if start:
             self.start()
 
@@ -151,9 +158,7 @@ class LiveWidget(widgets.VBox):
 
     def stop(self, timeout: float = 5) -> None:
         """Stop the updates; the view keeps showing the last state."""
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
+        _halt(self._stop, self._cond)
         for t in list(self._threads):
             if t is not threading.current_thread():
                 t.join(timeout)
