@@ -4,8 +4,9 @@ A widget's worker threads follow the cluster (through `k8slab.kube.watching`) an
 state under `self._cond`. The state is turned into HTML and set as the view's `value` trait at
 most twice in any `min_interval` seconds: by the worker itself while that allows (so a change,
 or a pod's Terminating followed by its deletion, shows at once, with no hand-over between
-threads), otherwise by the render thread, which gathers the rest of a burst into one render. Threads only ever set traits. They are daemons
-and stop on `stop()`/`close()` and when the kernel exits (a weakref finalizer).
+threads), otherwise by the render thread, which gathers the rest of a burst into one render.
+Threads only ever set traits. They are daemons and stop on `stop()`/`close()` and when the
+kernel exits (a weakref finalizer, which also wakes the render thread).
 """
 
 from __future__ import annotations
