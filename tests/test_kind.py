@@ -55,15 +55,16 @@ def _node_container_id() -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _get(url: str, within: float = 30) -> str:
+def _get(url: str, within: float = 60) -> str:
     """GET a NodePort on this machine; kube-proxy may program a new Service a moment after the
-    pod is Ready, and nothing in the API says when, so connection errors are retried for a while."""
+    pod is Ready, and nothing in the API says when, so connection errors are retried for a while.
+    So are timeouts: Docker's port proxy accepts the connection before the node has a route for it."""
     deadline = time.monotonic() + within
     while True:
         try:
             with urllib.request.urlopen(url, timeout=10) as r:
                 return r.read().decode()
-        except (ConnectionError, urllib.error.URLError):
+        except (ConnectionError, TimeoutError, urllib.error.URLError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
