@@ -12,14 +12,16 @@ signature() {
   esac
 }
 
-# Prints the pid of a running component; fails if it does not run.
+# Prints the pid of a running component; fails if it does not run. A process this
+# script has just spawned counts before it has exec'd the component (under load, the
+# forked shell can still be on its way there when the first readiness check fails).
 pid_of() {
   local name=$1 pid='' arg0=''
   if [[ -r $RUN_DIR/$name.pid ]]; then
     read -r pid <"$RUN_DIR/$name.pid" || true
     if [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]]; then
       IFS= read -r -d '' arg0 <"/proc/$pid/cmdline" || true
-      if [[ ${arg0##*/} == "$name" ]]; then
+      if [[ ${arg0##*/} == "$name" ]] || { alive "$pid" && [[ $(parent_of "$pid") == "$$" ]]; }; then
         printf '%s\n' "$pid"
         return 0
       fi
@@ -59,6 +61,14 @@ alive() {
   { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
   stat=${stat##*) }
   [[ ${stat:0:1} != Z ]]
+}
+
+# Prints a process's parent pid.
+parent_of() {
+  local stat state ppid
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  read -r state ppid _ <<<"${stat##*) }"
+  printf '%s\n' "$ppid"
 }
 
 # stop_component NAME [GRACE]: SIGTERM, then SIGKILL after GRACE seconds (default 20).
