@@ -138,6 +138,20 @@ def test_a_kind_cluster_made_without_the_folder_is_to_be_recreated(standins, kit
     assert not (kit_home / "certs.d" / "k8slab" / "docker.io").exists()
 
 
+def test_a_reused_kind_cluster_with_mirrors_has_its_nodes_listed_once(standins, kit_home):
+    """exists(), wake() and use_mirrors() share one `docker ps` (each call costs `k8slab up` about 15 ms)."""
+    standins.tools("docker", "kind").reply({
+        "docker ps": (0, "k8slab-control-plane\trunning\t"),
+        "docker inspect": (0, f"/k8slab/shared {mirrors.IN_NODE} /lib/modules "),
+    })
+    kind = KindProvider(config.load(mirrors={"docker.io": ["https://a"]}))
+    said = []
+    assert kind.exists() and kind.wake(said.append) is False
+    kind.use_mirrors(said.append, created=False)
+    assert said == ["registry mirrors: docker.io via https://a"]
+    assert [c[:2] for c in standins.calls()] == [["docker", "ps"], ["docker", "inspect"]]
+
+
 def test_a_reused_kind_cluster_without_a_setting_keeps_its_mirrors_untouched(standins, kit_home):
     standins.tools("docker", "kind")
     folder = kit_home / "certs.d" / "k8slab"

@@ -63,7 +63,7 @@ class KindProvider(Provider):
                              "although its node runs", "it may be restarting: `lab.up()` waits until it answers")
 
     def wake(self, progress: Progress) -> bool:
-        nodes = self.__dict__.pop("_nodes", None) or engine.kind_nodes(self.cluster_name)  # exists() just listed them
+        nodes = self.__dict__.get("_nodes") or engine.kind_nodes(self.cluster_name)  # exists() just listed them
         stopped = [node for node, state, _ in nodes if state != "running"]
         for node in stopped:
             progress(f"the kind node {node} is stopped (Docker or this machine restarted): starting it")
@@ -91,10 +91,11 @@ class KindProvider(Provider):
     def use_mirrors(self, progress: Progress, created: bool) -> None:
         """The node has the kit's hosts.toml folder bind-mounted and its containerd reads the files at every
         pull, so a new setting applies to a running cluster; without a setting the cluster keeps its mirrors."""
+        listed = self.__dict__.pop("_nodes", None)  # by exists(), just before: a start keeps the names
         if not self.settings.mirrors:
             return
         if not created:
-            nodes = [node for node, _, _ in engine.kind_nodes(self.cluster_name)]
+            nodes = [node for node, _, _ in listed or engine.kind_nodes(self.cluster_name)]
             if not all(mirrors.IN_NODE in engine.mount_points(node) for node in nodes):
                 progress(f"registry mirrors not set: the kind cluster {self.cluster_name!r} was made without the kit's "
                          "mirror folder; recreate it with `k8slab down && k8slab up`")
