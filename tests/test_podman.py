@@ -63,8 +63,8 @@ def test_create_load_run_and_down_on_podman(on_podman, kit_home):
         waiting.wait_for_pod("web", ns, timeout=120, kube=c.kube)
         assert _get(f"http://127.0.0.1:{PORTS[0]}/") == "from podman\n"
     finally:
+        podman("rmi", image)  # first: a failed `down` below must not leave the tag behind
         assert cluster.down("kind", cluster_name=name, progress=lambda _: None) is True
-        podman("rmi", image)
     assert not podman("ps", "-aq", "--filter", f"label=io.x-k8s.kind.cluster={name}").stdout.strip()
     assert not (kit_home / f"{name}.kubeconfig").exists()
     if not podman("ps", "-aq", "--filter", "network=kind").stdout.strip():
