@@ -34,7 +34,8 @@ from .needs import kind_node_image, require, require_images
 from .registry import BUSYBOX, Registry, docker
 
 REPO = Path(__file__).resolve().parent.parent
-PORTS = (35080, 35081, 35082)  # the kit's cluster: 30080-30082; Podman 31080-; faults 32080-; mirror 34080-
+PORTS = (30280, 30281, 30282)  # the kit's cluster: 30080-; mirror 30380-; Podman 31080-; faults 32080-; all below
+# Linux's ephemeral ports (32768-60999): a client socket on 35082 once kept Docker from publishing it
 NGINX, NODE = "k8slab.local/nginx:1.17.0", "k8slab.local/node:18"
 # The stand-ins the registry serves under the guide's public names; every other image the bundle
 # asks for (Rook's, Ceph's, the CSI sidecars, the Dashboard's) is served as the busybox stand-in.

@@ -20,7 +20,7 @@ from k8slab.providers import kindconfig
 from .needs import require
 from .registry import BUSYBOX, Registry, docker, kind_gateway
 
-PORTS = (34080, 34081, 34082)
+PORTS = (30380, 30381, 30382)  # below the ephemeral ports (32768-60999), which a client socket may hold
 
 
 def run_pod(c, ns: str, name: str, image: str) -> dict:
