@@ -16,6 +16,7 @@ from .needs import require
 from .test_images import free_port
 
 BUSYBOX = "k8slab.local/busybox:1"
+SCRIPT = Path(__file__).parent / "cluster" / "registry"
 
 
 def docker(*args: str) -> subprocess.CompletedProcess:
@@ -74,8 +75,9 @@ class Registry:
 
 
 def kind_gateway() -> str:
-    out = docker("network", "inspect", "kind", "-f", "{{range .IPAM.Config}}{{.Gateway}} {{end}}")
-    ipv4 = [ip for ip in out.stdout.split() if "." in ip]
-    if out.returncode or not ipv4:
+    """This machine's address on the kind network, found as the CI scripts find it (`registry address`)."""
+    if docker("network", "inspect", "kind").returncode:
         require("Docker's kind network", "run `k8slab up` first: the kit's own kind cluster makes it")
-    return ipv4[0]
+    found = subprocess.run(["bash", str(SCRIPT), "address", "kind"], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    return found.stdout.strip()
