@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # testcluster: apt packages and the Kubernetes build (sourced by tests/cluster/testcluster).
 
 cmd_install() {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # testcluster: Docker's engine, for kind and the stand-in images (sourced by tests/cluster/testcluster).
 
 # Bit 24 of the capability bounding set is CAP_SYS_RESOURCE.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # testcluster: the components' processes: find, spawn, wait for, stop (sourced by tests/cluster/testcluster).
 
 kubectl_admin() { "$BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
@@ -65,9 +66,9 @@ alive() {
 
 # Prints a process's parent pid.
 parent_of() {
-  local stat state ppid
+  local stat ppid
   { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-  read -r state ppid _ <<<"${stat##*) }"
+  read -r _ ppid _ <<<"${stat##*) }"
   printf '%s\n' "$ppid"
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # testcluster: certificates, the components and the smoke test (sourced by tests/cluster/testcluster).
 
 # render TEMPLATE: tests/cluster/templates/TEMPLATE with each @NAME@ replaced by $NAME.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # testcluster: stop, and leave no process, mount, netns, link or chain behind (sourced by tests/cluster/testcluster).
 
 # Kill the pods: through containerd when it runs, then any shim of ours left with
