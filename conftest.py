@@ -1,8 +1,9 @@
 """Both test paths (tests/ and notebooks/): a notebook, or a test marked `cluster`, needs the test cluster.
 
 Without one (no K8SLAB_KUBECONFIG or KUBECONFIG naming a file) they are skipped with that reason
-before anything runs; in CI (CI=true) they fail instead. In CI a notebook cell also fails when its
-output shows the image override map at work: CI pulls the guide's images by their own names.
+before anything runs; in CI (CI=true) they fail instead, as does any other skip (tests/ci_skips.py).
+In CI a notebook cell also fails when its output shows the image override map at work: CI pulls the
+guide's images by their own names.
 """
 
 import os
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.needs import CLUSTER_HOW, cluster_kubeconfig, require
+
+pytest_plugins = ["tests.ci_skips"]
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 OVERRIDE_LINE = "image override:"

@@ -24,6 +24,15 @@ def require(what: str, how: str) -> None:
     pytest.skip(f"no {what}: {how}")
 
 
+def toml():
+    """Python 3.11's TOML reader (`tomllib`); the kit runs on 3.10 too, whose standard library has none."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        require("Python 3.11's tomllib", "run the tests on Python 3.11 or newer: they read TOML with it")
+    return tomllib
+
+
 def cluster_kubeconfig() -> str | None:
     """The test cluster's kubeconfig: K8SLAB_KUBECONFIG or KUBECONFIG, else the kit's own
     cluster's (what `k8slab up` wrote), when it names a file."""

@@ -5,16 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
-
-from .needs import require
+from .needs import require, toml
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "k8slab"
 
 
 def contracts() -> list[dict]:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    return toml().loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
 
 
 def test_each_outside_dependency_has_one_home():

@@ -15,8 +15,7 @@ from k8slab.errors import K8sLabError
 from k8slab.providers import ContextProvider, KindProvider, NodeProvider, kindconfig
 
 from .kind_schema import CLUSTER
-
-tomllib = pytest.importorskip("tomllib", reason="Python 3.11's TOML reader checks the files the kit writes")
+from .needs import toml
 
 
 def test_the_env_form_keeps_order_and_joins_repeats():
@@ -66,15 +65,15 @@ def test_a_bad_mirror_in_the_settings_file_names_the_file(kit_home):
 
 def test_hosts_toml_lists_the_mirrors_then_the_registry_itself():
     text = mirrors.hosts_toml("docker.io", ["http://192.168.1.10:5000", "https://b.example"])
-    assert tomllib.loads(text) == {
+    assert toml().loads(text) == {
         "server": "https://registry-1.docker.io",
         "host": {"http://192.168.1.10:5000": {"capabilities": ["pull", "resolve"]},
                  "https://b.example": {"capabilities": ["pull", "resolve"]}},
     }
-    assert list(tomllib.loads(text)["host"]) == ["http://192.168.1.10:5000", "https://b.example"], "tried in order"
-    assert tomllib.loads(mirrors.hosts_toml("quay.io", ["https://q"]))["server"] == "https://quay.io"
-    assert tomllib.loads(mirrors.hosts_toml("registry.k8s.io", ["https://k"]))["server"] == "https://registry.k8s.io"
-    assert tomllib.loads(mirrors.hosts_toml("ghcr.io", ["https://g"]))["server"] == "https://ghcr.io"
+    assert list(toml().loads(text)["host"]) == ["http://192.168.1.10:5000", "https://b.example"], "tried in order"
+    assert toml().loads(mirrors.hosts_toml("quay.io", ["https://q"]))["server"] == "https://quay.io"
+    assert toml().loads(mirrors.hosts_toml("registry.k8s.io", ["https://k"]))["server"] == "https://registry.k8s.io"
+    assert toml().loads(mirrors.hosts_toml("ghcr.io", ["https://g"]))["server"] == "https://ghcr.io"
 
 
 def test_write_makes_the_folder_match_the_setting_and_keeps_foreign_files(tmp_path):
@@ -96,7 +95,7 @@ def test_the_kind_config_mounts_the_folder_and_points_containerd_at_it(tmp_path)
     cfg = kindconfig.kind_config("k8slab", tmp_path / "shared", None, [], certs)
     jsonschema.validate(yaml.safe_load(kindconfig.dump(cfg)), CLUSTER)
     assert {"hostPath": str(certs), "containerPath": "/etc/containerd/certs.d", "readOnly": True} in cfg["nodes"][0]["extraMounts"]
-    patch = tomllib.loads(cfg["containerdConfigPatches"][0])
+    patch = toml().loads(cfg["containerdConfigPatches"][0])
     assert patch == {"plugins": {"io.containerd.grpc.v1.cri": {"registry": {"config_path": "/etc/containerd/certs.d"}}}}
 
 
@@ -106,7 +105,7 @@ def test_the_ci_node_images_containerd_config_takes_the_patch():
     from pathlib import Path
 
     node = Path(__file__).parent / "cluster" / "kindnode-files" / "etc" / "containerd" / "config.toml"
-    cri = tomllib.loads(node.read_text())["plugins"]["io.containerd.grpc.v1.cri"]
+    cri = toml().loads(node.read_text())["plugins"]["io.containerd.grpc.v1.cri"]
     assert "mirrors" not in cri.get("registry", {}) and "configs" not in cri.get("registry", {})
 
 
