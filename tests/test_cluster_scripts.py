@@ -4,6 +4,7 @@ against recording stand-ins for `docker` and `ip` that answer with outputs seen 
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -31,6 +32,30 @@ check "after its exit"
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["before its exec: running", "after its exec: running", "after its exit: not running"]
+
+
+def test_a_component_whose_port_another_program_holds_is_not_spawned(tmp_path):
+    """A used machine may run a Kubernetes of its own: the component would exit, or never answer."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        script = f"""
+RUN_DIR={tmp_path} LOG_DIR={tmp_path} BIN_DIR=/bin
+die() {{ printf 'testcluster: %s\\n' "$*" >&2; exit 1; }}
+source {PROCESSES}
+ports_of() {{ echo {port}; }}
+spawn sleep /bin/sleep 30
+echo spawned
+"""
+        done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"testcluster: port {port}, which sleep listens on, is held by another program "
+                           f"(see: ss -ltnp 'sport = :{port}'): stop it first\n")
+    assert not (tmp_path / "sleep.pid").exists()
+    free = subprocess.run(["bash", "-c", script + 'kill "$(<"$RUN_DIR/sleep.pid")"'], capture_output=True, text=True,
+                          timeout=30)
+    assert (free.returncode, free.stdout) == (0, "spawned\n"), free.stderr
 
 
 # -- tests/cluster/registry: this machine's address on a Docker network, from recorded outputs ------

@@ -31,11 +31,35 @@ pid_of() {
   pgrep -o -f -- "$(signature "$name")"
 }
 
+# The TCP ports a component listens on (dockerd and containerd: sockets only).
+ports_of() {
+  case $1 in
+    etcd) echo 2379 2380 ;;
+    kube-apiserver) echo 6443 ;;
+    kube-controller-manager) echo 10257 ;;
+    kube-scheduler) echo 10259 ;;
+    kubelet) echo 10248 10250 ;;
+    kube-proxy) echo 10249 10256 ;;
+  esac
+}
+
+# Fails with one line when another program holds a port the component needs (a used machine may
+# run a Kubernetes of its own): the component would only exit, or never answer.
+ports_free() {
+  local name=$1 port
+  for port in $(ports_of "$name"); do
+    if [[ -n $(ss -Hltn "sport = :$port") ]]; then
+      die "port $port, which $name listens on, is held by another program (see: ss -ltnp 'sport = :$port'): stop it first"
+    fi
+  done
+}
+
 # spawn NAME CMD...: run CMD in its own session, output to the component's log
 # (which is rotated once when it has grown over 50 MB).
 spawn() {
   local name=$1 logfile=$LOG_DIR/$1.log
   shift
+  ports_free "$name"
   if [[ -f $logfile ]] && (($(stat -c %s "$logfile") > 50000000)); then
     mv "$logfile" "$logfile.1"
   fi
