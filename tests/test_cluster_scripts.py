@@ -4,6 +4,7 @@ against recording stand-ins for `docker` and `ip` that answer with outputs seen 
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import subprocess
 from pathlib import Path
@@ -78,8 +79,9 @@ def registry(standins, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("network, inspect, ip, address", [
     # dockerd 20.10 on a used machine: the default bridge's IPAM config names its gateway
     ("bridge", f"{BRIDGE_ID}|docker0|172.17.0.1 ", DOCKER0, "172.17.0.1"),
-    # the same dockerd on a new machine: `[{"Subnet":"172.17.0.0/16"}]`, no Gateway; docker0 has the address
-    ("bridge", f"{BRIDGE_ID}|docker0| ", DOCKER0, "172.17.0.1"),
+    # the same dockerd on a new machine: `[{"Subnet":"172.17.0.0/16"}]`, no Gateway (the template's `index`
+    # prints "<no value>"); docker0 has the address
+    ("bridge", f"{BRIDGE_ID}|docker0|<no value> ", DOCKER0, "172.17.0.1"),
     # kind's network: no bridge name option (the bridge is br-<first 12 of its id>), IPv4 and IPv6 gateways
     ("kind", f"{KIND_ID}||172.18.0.1 fc00:f853:ccd:e793::1 ", KIND_BR, "172.18.0.1"),
     # the IPv6 gateway listed first, and no interface here (Docker Desktop, rootless): the IPv4 gateway
@@ -95,14 +97,27 @@ def test_the_registry_finds_this_machines_address_on_a_docker_network(standins, 
 
 
 def test_the_mirror_url_is_on_docker0s_address_when_the_ipam_config_has_no_gateway(standins):
-    standins.tools("docker", "ip").reply({f"{INSPECT} bridge": (0, f"{BRIDGE_ID}|docker0| "),
+    standins.tools("docker", "ip").reply({f"{INSPECT} bridge": (0, f"{BRIDGE_ID}|docker0|<no value> "),
                                           "ip -4 -o addr show dev docker0": (0, DOCKER0)})
     done = registry(standins, "url")
     assert (done.returncode, done.stdout) == (0, "http://172.17.0.1:5055\n"), done.stderr
 
 
+@pytest.mark.docker
+def test_the_registry_finds_its_address_on_this_machines_real_docker_bridge(engine):
+    """The recorded outputs above cannot catch a template the real Docker refuses (`.Gateway` on a config
+    without that key did: "map has no entry for key")."""
+    done = subprocess.run(["bash", str(REGISTRY), "address", "bridge"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    subnet = subprocess.run(["docker", "network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    address = ipaddress.ip_address(done.stdout.strip())
+    assert any(address in ipaddress.ip_network(s) for s in subnet if "." in s), (address, subnet)
+    assert f"inet {address}/" in subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+
+
 @pytest.mark.parametrize("inspect, says", [
-    ((0, f"{BRIDGE_ID}|docker0| "),
+    ((0, f"{BRIDGE_ID}|docker0|<no value> "),
      "registry: Docker network 'bridge' has no IPv4 address here: no address on its bridge docker0, "
      "no gateway in its IPAM config"),
     ((1, "Error: No such network: bridge"), "registry: Docker has no network 'bridge' (Error: No such network: bridge)"),
