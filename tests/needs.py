@@ -4,6 +4,7 @@ except in CI (CI=true), where `.ci/run` provides everything and a missing piece 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,18 @@ def require(what: str, how: str) -> None:
     if in_ci():
         pytest.fail(f"{what} is required in CI ({how})")
     pytest.skip(f"no {what}: {how}")
+
+
+def require_free_ports(ports) -> None:
+    """The host ports a spare kind cluster publishes: one another program holds (a used machine's) makes
+    `kind create` fail late, with Docker's "address already in use"."""
+    for port in ports:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                require(f"free port {port} on 127.0.0.1", f"another program holds it (see: ss -ltnp 'sport = :{port}'): stop it")
 
 
 def toml():

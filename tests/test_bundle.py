@@ -30,7 +30,7 @@ from k8slab.bundling import archive, contents, pulling
 from k8slab.errors import K8sLabError
 from k8slab.providers import engine, kindconfig
 
-from .needs import kind_node_image, require, require_images
+from .needs import kind_node_image, require, require_free_ports, require_images
 from .registry import BUSYBOX, Registry, docker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -331,6 +331,7 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
                     "K8SLAB_KUBECONFIG", "K8SLAB_PROVIDER"):
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("K8SLAB_CLUSTER", name)
+        require_free_ports(PORTS)
         monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
         reread_settings()  # the laptop's settings; the kit's current cluster comes back afterwards
 

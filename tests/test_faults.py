@@ -37,7 +37,7 @@ from k8slab.kube import applying, client as kubeclient, waiting, watching
 from k8slab.providers import engine, kindconfig
 from k8slab.providers.base import Cluster
 
-from .needs import kind_node_image, require, require_images
+from .needs import kind_node_image, require, require_free_ports, require_images
 
 REPO = Path(__file__).resolve().parent.parent
 BUSYBOX = "k8slab.local/busybox:1"
@@ -357,6 +357,7 @@ def spare(tmp_path_factory):
         home = tmp_path_factory.mktemp("spare-home")
         mp.setenv("K8SLAB_HOME", str(home))  # its kubeconfig and shared folder, not the kit's
         mp.delenv("K8SLAB_CONFIG", raising=False)
+        require_free_ports(PORTS)
         mp.setattr(kindconfig, "NODE_PORTS", PORTS)
         mp.setattr(session, "_current", session._current)  # the kit's current cluster and connection, back afterwards
         made = Spare(f"k8slab-faults-{uuid.uuid4().hex[:6]}", home)

@@ -17,7 +17,7 @@ from k8slab import cluster, session
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
-from .needs import require
+from .needs import require, require_free_ports
 from .registry import BUSYBOX, Registry, docker, kind_gateway
 
 PORTS = (30380, 30381, 30382)  # below the ephemeral ports (32768-60999), which a client socket may hold
@@ -39,6 +39,7 @@ def spare_kind(monkeypatch, kit_home, tmp_path):
             require(tool, how)
     if docker("image", "inspect", BUSYBOX).returncode:
         require(f"image {BUSYBOX}", "bash tests/images/build-base-images")
+    require_free_ports(PORTS)
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
     monkeypatch.setattr(session, "_current", session._current)  # the kit's current cluster, back after the test
     name = f"k8slab-mirror-{uuid.uuid4().hex[:6]}"

@@ -17,7 +17,7 @@ from k8slab import cluster, session
 from k8slab.kube import applying, waiting
 from k8slab.providers import kindconfig
 
-from .needs import kind_node_image, require, require_images
+from .needs import kind_node_image, require, require_free_ports, require_images
 from .test_kind import _get
 
 PORTS = (31080, 31081, 31082)
@@ -35,6 +35,7 @@ def on_podman(monkeypatch, kit_home):
             require(tool, "apt-get install podman; kind from conda's kubernetes-kind")
     require_images("podman", kind_node_image(), BUSYBOX)
     monkeypatch.setenv("KIND_EXPERIMENTAL_PROVIDER", "podman")
+    require_free_ports(PORTS)
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
     monkeypatch.setattr(session, "_current", session._current)  # the kit's current cluster, back after the test
 
