@@ -46,9 +46,10 @@ ports_of() {
 # Fails with one line when another program holds a port the component needs (a used machine may
 # run a Kubernetes of its own): the component would only exit, or never answer.
 ports_free() {
-  local name=$1 port
+  local name=$1 port held
   for port in $(ports_of "$name"); do
-    if [[ -n $(ss -Hltn "sport = :$port") ]]; then
+    held=$(ss -Hltn "sport = :$port")
+    if [[ -n $held ]]; then
       die "port $port, which $name listens on, is held by another program (see: ss -ltnp 'sport = :$port'): stop it first"
     fi
   done
