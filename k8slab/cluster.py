@@ -11,8 +11,9 @@ from pathlib import Path
 from . import config, providers, session
 from .errors import K8sLabError
 from .providers import kindconfig
-from .providers.base import Cluster, Progress
+from .providers.base import Cluster
 from .providers.context import ContextProvider
+from .tools import Progress
 
 
 def provider(name: str | None = None, **settings) -> providers.Provider:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from . import fetching, manifests, validating
 from .errors import ImageError, K8sLabError
 from .kube import tokens, waiting
-from .kube.applying import ApplyReport, Progress, apply_each
+from .kube.applying import ApplyReport, apply_each
 from .kube.client import Kube, current
-from .tools import tool
+from .tools import Progress, tool
 
 NAMESPACE = "kubernetes-dashboard"
 ADMIN = "admin-user"

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from .errors import K8sLabError, ToolFailed, ToolMissing
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # the kit's one progress type: a line at a time (print, a widget's append)
 
 INSTALL_HINTS = {
     "kind": ("macOS: `brew install kind`; Linux: https://kind.sigs.k8s.io/docs/user/quick-start/; "

@@ -13,8 +13,9 @@ from pathlib import Path
 from .. import cluster, config, fetching, images, session
 from ..layers import human
 from ..providers import kind
+from ..tools import Progress
 from . import archive, contents, pulling
-from .progress import Meter, Progress
+from .progress import Meter
 
 
 def load(path: str | Path, registry: str | None = None, provider: str | None = None, cluster_name: str | None = None,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from .. import __version__, config, fetching, session
 from ..layers import human
+from ..tools import Progress
 from . import archive, contents, pulling
-from .progress import Meter, Progress
+from .progress import Meter
 
 
 def create(path: str | Path, progress: Progress = print, meter: Meter | None = None,

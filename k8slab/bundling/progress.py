@@ -7,7 +7,6 @@ from typing import Callable, TextIO
 
 from ..layers import human
 
-Progress = Callable[[str], None]
 Meter = Callable[[int, int], None]  # bytes done, bytes in all (of the item at hand)
 
 

@@ -8,8 +8,9 @@ as a one-line k8slab error. The image override map (Settings.images, K8SLAB_IMAG
 to build bases, `run_local` and `push`, and every override applied is printed.
 """
 
+from ..tools import Progress
 from .building import HELLO, LARGE_CONTEXT, NODE7_NOTE, Build, build, ensure_base
-from .engine import Progress, client, docker_host, image_id, node_exec, ping, resolve, translating, unavailable
+from .engine import client, docker_host, image_id, node_exec, ping, resolve, translating, unavailable
 from .history import base_image, layers, layers_summary
 from .running import READY_LOG, Running, port_free, port_in_use, run_local
 from .sharing import content_tag, export, load, pull, push, remove, save

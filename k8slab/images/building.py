@@ -13,7 +13,8 @@ import docker
 from .. import dockerfile, layers as layer_records, references
 from ..errors import ImageError
 from ..layers import BuildStep, Layer, StepTracker, human
-from .engine import Progress, image_id, printed, resolve, sdk, stream, translating
+from ..tools import Progress
+from .engine import image_id, printed, resolve, sdk, stream, translating
 from .history import layers
 
 HELLO = Path(__file__).resolve().parent.parent.parent / "assets" / "hello"

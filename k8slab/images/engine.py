@@ -13,8 +13,7 @@ import urllib3
 
 from .. import references, session
 from ..errors import DockerUnavailable, ImageError, K8sLabError
-
-Progress = Callable[[str], None]
+from ..tools import Progress
 
 _clients: dict[str, docker.DockerClient] = {}
 

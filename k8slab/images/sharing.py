@@ -11,7 +11,8 @@ import docker
 
 from .. import references, session
 from ..errors import ImageError
-from .engine import Progress, image_id, printed, resolve, sdk, stream, translating
+from ..tools import Progress
+from .engine import image_id, printed, resolve, sdk, stream, translating
 
 
 def push(image: str, registry: str | None = None, progress: Progress = print, overrides: Mapping[str, str] | None = None) -> str:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
 from kubernetes.client.rest import ApiException
 
 from .. import manifests, preparing, safety, session, validating
 from ..errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, NotFound, UnknownKind
+from ..tools import Progress
 from .client import Kube, current, translating
 
 FIELD_MANAGER = "k8slab"
-
-Progress = Callable[[str], None]
 
 
 def _namespace_for(res, obj_ns: str | None, namespace: str | None) -> str | None:

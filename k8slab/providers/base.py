@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .. import mirrors
 from ..conditions import ready as is_ready
 from ..config import Settings
 from ..errors import K8sLabError, ProviderError
+from ..tools import Progress
 from . import probe
 
 if TYPE_CHECKING:
     from ..kube.client import Kube
-
-Progress = Callable[[str], None]
 
 
 class Cluster:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from .. import mirrors
 from ..errors import K8sLabError, ProviderError
-from ..tools import run, stream
+from ..tools import Progress, run, stream
 from . import engine, kindconfig
-from .base import Progress, Provider
+from .base import Provider
 
 BUNDLED = "node-images.json"  # in the kit's cache: node images `k8slab bundle load` put into the engine, by id
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .. import mirrors, tools
 from ..errors import ProviderError
-from .base import Progress, Provider
+from ..tools import Progress
+from .base import Provider
 
 DEFAULT_KUBECONFIG = "/etc/kubernetes/admin.conf"
 DEFAULT_CONTAINERD = "/run/containerd/containerd.sock"

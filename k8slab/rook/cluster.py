@@ -6,8 +6,8 @@ from .. import fetching, session, validating
 from ..errors import NotFound
 from ..kube import applying, tokens
 from ..kube.client import Kube, current
+from ..tools import Progress
 from . import host, loopdev, spec
-from .operator import Progress
 
 CRDS = "crds.yaml"
 

@@ -8,21 +8,18 @@ and each refusal is reported on one line instead of stopping the install half-wa
 
 from __future__ import annotations
 
-from typing import Callable
-
 from .. import fetching, manifests, session, validating
 from ..errors import K8sLabError
 from ..kube import applying
 from ..kube.applying import ApplyReport, apply_each
 from ..kube.client import Kube, current
+from ..tools import Progress
 from .spec import NAMESPACE
 
 FILES = ["crds.yaml", "common.yaml", "csi-operator.yaml", "operator.yaml"]
 MIN_KUBERNETES = (1, 31)  # the oldest Kubernetes Rook v1.20 supports
 OPERATOR = "rook-ceph-operator"
 OPERATOR_CONFIG = "rook-ceph-operator-config"
-
-Progress = Callable[[str], None]
 
 
 def allow_loop_devices(objs: list[dict]) -> None:

@@ -12,8 +12,9 @@ from .. import session
 from ..errors import NotFound, UnknownKind, WaitTimeout
 from ..kube import applying, waiting
 from ..kube.client import Kube, current
+from ..tools import Progress
 from . import loopdev, spec
-from .operator import Progress, operator_objects
+from .operator import operator_objects
 
 # Rook refuses to delete a CephCluster while pools and stores still use it: those go first.
 LAST = ("CephCluster",)
