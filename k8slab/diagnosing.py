@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .conditions import ready as is_ready
 from .errors import K8sLabError, NotFound, WaitTimeout
 from .kube import applying, inspecting, waiting
+from .manifests import label_selector
 
 KINDS = {"pod": "Pod", "po": "Pod", "pods": "Pod",
          "deployment": "Deployment", "deploy": "Deployment", "deployments": "Deployment",
@@ -104,7 +105,7 @@ def _pods_of(kind: str, name: str, namespace: str, api_version: str) -> str | No
     except NotFound:
         return None
     labels = spec.get("selector") if kind == "Service" else (spec.get("selector") or {}).get("matchLabels")
-    return _selector(labels) if labels else None
+    return label_selector(labels) if labels else None
 
 
 def _once(canonical: str, name: str, namespace: str, api_version: str) -> Diagnosis:
@@ -256,10 +257,6 @@ def _previous_line(pod: str, namespace: str, container: str, previous: bool) -> 
     return ""
 
 
-def _selector(labels: dict) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-
-
 def _newest_first(pods: list[dict]) -> list[dict]:
     return sorted(pods, key=lambda p: str(p["metadata"].get("creationTimestamp") or ""), reverse=True)
 
@@ -275,7 +272,7 @@ def _deployment(dep: dict, namespace: str) -> Diagnosis:
     except K8sLabError:
         complete = False
     labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    pods = [p for p in applying.list_objects("Pod", namespace, _selector(labels)) if not p["metadata"].get("deletionTimestamp")]
+    pods = [p for p in applying.list_objects("Pod", namespace, label_selector(labels)) if not p["metadata"].get("deletionTimestamp")]
     for pod in _newest_first(pods):
         found = _pod(pod, namespace)
         if not found.ok:
@@ -289,7 +286,7 @@ def _deployment(dep: dict, namespace: str) -> Diagnosis:
                 message = c.get("message") or message
         return Diagnosis("NoPods", f"{head}: it has no pods{f' ({message})' if message else ''}; look: "
                                    f"{_cmd(f'kubectl describe deployment {name} -n {namespace}')} and "
-                                   f"{_cmd(f'kubectl get replicasets -l {_selector(labels)} -n {namespace}')}.")
+                                   f"{_cmd(f'kubectl get replicasets -l {label_selector(labels)} -n {namespace}')}.")
     return Diagnosis("Progressing", f"{head}: its rollout is still going on; look: "
                                     f"{_cmd(f'kubectl rollout status deployment/{name} -n {namespace}')}.")
 
@@ -304,12 +301,12 @@ def _service(svc: dict, namespace: str) -> Diagnosis:
     if not selector:
         return Diagnosis("NoSelector", f"Service/{name} has no selector, so Kubernetes gives it no endpoints: its "
                                        f"Endpoints/EndpointSlices are set by hand; look: {endpoints}.")
-    pods = [p for p in applying.list_objects("Pod", namespace, _selector(selector)) if not p["metadata"].get("deletionTimestamp")]
+    pods = [p for p in applying.list_objects("Pod", namespace, label_selector(selector)) if not p["metadata"].get("deletionTimestamp")]
     if not pods:
-        others = sorted({_selector({k: v for k, v in (p["metadata"].get("labels") or {}).items() if k not in GENERATED})
+        others = sorted({label_selector({k: v for k, v in (p["metadata"].get("labels") or {}).items() if k not in GENERATED})
                          for p in applying.list_objects("Pod", namespace)} - {""})
         seen = f" (the pods here have the labels {'; '.join(others[:3])})" if others else " (there are no pods in the namespace)"
-        return Diagnosis("NoEndpoints", f"Service/{name} has no endpoints: its selector {_selector(selector)} matches no pod"
+        return Diagnosis("NoEndpoints", f"Service/{name} has no endpoints: its selector {label_selector(selector)} matches no pod"
                                         f"{seen}; fix spec.selector or the pods' labels; look: {endpoints} and "
                                         f"{_cmd(f'kubectl get pods --show-labels -n {namespace}')}.")
     ready = [p for p in pods if is_ready(p)]
@@ -331,7 +328,7 @@ def _workload(obj: dict, kind: str, namespace: str) -> Diagnosis:
     """A ReplicaSet, StatefulSet, DaemonSet or Job: the first pod of it that has a problem."""
     name = obj["metadata"]["name"]
     labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    pods = [p for p in applying.list_objects("Pod", namespace, _selector(labels)) if not p["metadata"].get("deletionTimestamp")]
+    pods = [p for p in applying.list_objects("Pod", namespace, label_selector(labels)) if not p["metadata"].get("deletionTimestamp")]
     for pod in _newest_first(pods):
         found = _pod(pod, namespace)
         if not found.ok and not (kind == "Job" and found.cause == "Completed"):

@@ -196,6 +196,14 @@ def containers(obj: dict) -> Iterable[dict]:
         yield from (c for c in found if isinstance(c, dict)) if isinstance(found, list) else ()
 
 
+def label_selector(labels: Mapping[str, str] | None) -> str:
+    """The label selector (`app=web,tier=front`, keys sorted) that every one of `labels` must match: a
+    Service's spec.selector, a workload's spec.selector.matchLabels, a pod's labels. "" (which selects
+    everything) for none. A selector's matchExpressions are not turned into text here.
+    """
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items()))
+
+
 def retarget(objs: list[dict], namespace: str, default: str) -> list[dict]:
     """Move objects from the `default` namespace to `namespace`, like Rook's docs do with sed:
     the Namespace itself, metadata.namespace, RBAC subjects, CSI driver names and `--namespace=` args."""

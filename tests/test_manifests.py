@@ -296,3 +296,16 @@ def test_a_json_file_that_is_a_list_names_json_in_its_error(tmp_path):
     text = '[\n  {"apiVersion": "v1", "kind": "Pod"\n   "metadata": {"name": "a"}}\n]\n'
     assert load_error(tmp_path, "pods.json", text) == (
         "invalid JSON in pods.json, line 3: did not find expected ',' or '}' (fix the indentation or quoting there)")
+
+
+def test_label_selector_from_match_labels_service_selectors_and_pod_labels():
+    deployment = {"spec": {"selector": {"matchLabels": {"tier": "front", "app": "web"}}}}
+    assert manifests.label_selector(deployment["spec"]["selector"]["matchLabels"]) == "app=web,tier=front"
+    assert manifests.label_selector({"app": "web"}) == "app=web"
+    assert manifests.label_selector({"app.kubernetes.io/name": "web", "io.kompose.service": "db"}) == (
+        "app.kubernetes.io/name=web,io.kompose.service=db")
+
+
+def test_label_selector_of_no_labels_selects_everything():
+    assert manifests.label_selector({}) == ""
+    assert manifests.label_selector(None) == ""

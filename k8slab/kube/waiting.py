@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..conditions import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
 from ..errors import ImageError, K8sLabError, WaitTimeout
+from ..manifests import label_selector
 from .client import Kube, current, translating
 from .watching import SYNCED, Stop, follow
 
@@ -183,7 +184,7 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
         deployments, pods = kube.resource("apps/v1", "Deployment"), kube.resource("v1", "Pod")
         with translating(f"reading the pods of Deployment/{name}", kube):
             labels = deployments.get(name=name, namespace=namespace).to_dict()["spec"]["selector"].get("matchLabels") or {}
-            found = pods.get(namespace=namespace, label_selector=",".join(f"{k}={v}" for k, v in labels.items()))
+            found = pods.get(namespace=namespace, label_selector=label_selector(labels))
         _raise_if_stuck([p.to_dict() for p in found.items])
 
     try:

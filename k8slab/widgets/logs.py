@@ -7,6 +7,7 @@ from collections import deque
 from ..errors import K8sLabError
 from ..kube.applying import get
 from ..kube.watching import SYNCED, follow, follow_logs
+from ..manifests import label_selector
 from .base import LiveWidget, esc
 
 
@@ -58,7 +59,7 @@ class LogView(LiveWidget):
             return None
         dep = get("Deployment", self.deployment, self.namespace, api_version="apps/v1", kube=self._kube)
         labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        return label_selector(labels)
 
     def _watch_pods(self) -> None:
         selector = self._selector()
