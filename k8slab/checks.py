@@ -84,8 +84,8 @@ def _grade(what: str, hint: str, wait: Callable[[], object], about: "About | Cal
     return Passed(what)
 
 
-def _watch(api_version: str, kind: str, name: str, namespace: str | None, done, timeout: float, describe=None):
-    return lambda: waiting.watch_until(api_version, kind, name, namespace, done, timeout, describe=describe)
+def _watch(api_version: str, kind: str, name: str, namespace: str | None, done, *, timeout: float, describe=None):
+    return lambda: waiting.watch_until(api_version, kind, name, namespace, done, timeout=timeout, describe=describe)
 
 
 def _status(obj: dict | None) -> dict:
@@ -99,7 +99,7 @@ def _created(obj: dict) -> float:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() if stamp else 0.0
 
 
-def object_exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT,
+def object_exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT, *,
                   since: float | None = None) -> Passed:
     """The object exists and was created since `since` (a Unix time; by default when this kernel
     imported the kit), so an object left by an earlier, interrupted run does not pass."""
@@ -113,12 +113,8 @@ def object_exists(kind: str, name: str, namespace: str | None = None, api_versio
         return f"it was created at {made}, before this exercise began (left by an earlier run? delete it and make it again)"
 
     return _grade(f"{kind}/{name} exists{where}", f"create it: apiVersion {api_version}, kind {kind}, metadata.name {name}",
-                  _watch(api_version, kind, name, namespace, lambda o: o is not None and _created(o) >= start, timeout, describe),
-                  about=(kind, name, namespace))
-
-
-def namespace_exists(name: str, timeout: float = TIMEOUT) -> Passed:
-    return object_exists("Namespace", name, timeout=timeout)
+                  _watch(api_version, kind, name, namespace, lambda o: o is not None and _created(o) >= start, timeout=timeout,
+                         describe=describe), about=(kind, name, namespace))
 
 
 def deployment_ready(name: str, replicas: int | None = None, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
@@ -134,11 +130,11 @@ def deployment_ready(name: str, replicas: int | None = None, namespace: str = "d
         if replicas is not None and want != replicas:
             raise CheckFailed(f"Deployment/{name} asks for {want} replicas, not {replicas}",
                               f"set spec.replicas: {replicas} and apply again")
-        return waiting.rollout_complete(dep)
+        return waiting.rollout_complete_or_raise(dep)
 
     what = f"Deployment/{name} has {replicas if replicas is not None else 'all its'} replicas ready"
     return _grade(what, f"`lab.apply(...)` it in namespace {namespace}; `lab.events(namespace={namespace!r})` tells why pods wait",
-                  _watch("apps/v1", "Deployment", name, namespace, done, timeout, waiting._rollout_state),
+                  _watch("apps/v1", "Deployment", name, namespace, done, timeout=timeout, describe=waiting.describe_rollout),
                   about=("Deployment", name, namespace))
 
 
@@ -155,14 +151,14 @@ def pod_running(name: str, namespace: str = "default", timeout: float = TIMEOUT)
         if phase in ("Succeeded", "Failed"):
             raise CheckFailed(f"Pod/{name} is Running and Ready: it has finished ({phase})",
                               "its command must keep running (e.g. `sleep 3600` or a server), not exit")
-        waiting._raise_if_stuck([pod])
+        waiting.raise_if_stuck([pod])
         return phase == "Running" and conditions.ready(pod)
 
     def describe(pod):
-        return "it does not exist" if pod is None else f"it is {_status(pod).get('phase')}, " + waiting._describe(pod)
+        return "it does not exist" if pod is None else f"it is {_status(pod).get('phase')}, " + waiting.describe_conditions(pod)
 
     return _grade(f"Pod/{name} is Running and Ready", f"apply the Pod; `lab.events('Pod', {name!r}, {namespace!r})` tells why it waits",
-                  _watch("v1", "Pod", name, namespace, done, timeout, describe), about=("Pod", name, namespace))
+                  _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe), about=("Pod", name, namespace))
 
 
 def pods_ready(selector: str, count: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
@@ -194,10 +190,10 @@ def pod_has_label(name: str, key: str, value: str, namespace: str = "default", t
 
     return _grade(f"Pod/{name} has label {key}={value}",
                   f"`%kubectl label pod {name} {key}={value} -n {namespace}` or add it under metadata.labels",
-                  _watch("v1", "Pod", name, namespace, done, timeout, describe), about=("Pod", name, namespace))
+                  _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe), about=("Pod", name, namespace))
 
 
-def service_answers(name: str, namespace: str = "default", port: int | str = 80, path: str = "/",
+def service_answers(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", *,
                     contains: str | None = None, timeout: float = TIMEOUT) -> Passed:
     """The Service has ready endpoints and an HTTP GET through it answers 2xx with `contains` in the page
     (without `contains`: with a page that is not empty; an error status fails either way).
@@ -213,7 +209,7 @@ def service_answers(name: str, namespace: str = "default", port: int | str = 80,
         return "no such Service" if ep is None else "it has no ready endpoints (does its selector match Ready pods?)"
 
     def call():
-        waiting.watch_until("v1", "Endpoints", name, namespace, has_endpoints, timeout, describe=describe)
+        waiting.watch_until("v1", "Endpoints", name, namespace, has_endpoints, timeout=timeout, describe=describe)
         body = inspecting.call_service(name, namespace, port, path)
         if contains and contains not in body:
             raise CheckFailed(f"{what}: it answered {body.strip()[:80]!r}", "is the page you wrote the one the pods serve?")
@@ -248,7 +244,8 @@ def daemonset_on_every_node(name: str, namespace: str = "default", timeout: floa
         return "no such DaemonSet" if ds is None else f"{s.get('numberReady', 0)}/{s.get('desiredNumberScheduled', '?')} nodes ready"
 
     return _grade(f"DaemonSet/{name} runs a ready pod on every node", "a taint on a node needs a toleration in the pod template",
-                  _watch("apps/v1", "DaemonSet", name, namespace, done, timeout, describe), about=("DaemonSet", name, namespace))
+                  _watch("apps/v1", "DaemonSet", name, namespace, done, timeout=timeout, describe=describe),
+                  about=("DaemonSet", name, namespace))
 
 
 def statefulset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
@@ -265,7 +262,8 @@ def statefulset_ready(name: str, replicas: int, namespace: str = "default", time
 
     return _grade(f"StatefulSet/{name} has {replicas} ready pods ({name}-0 .. {name}-{replicas - 1})",
                   "pods start one after another: each must be Ready before the next",
-                  _watch("apps/v1", "StatefulSet", name, namespace, done, timeout, describe), about=("StatefulSet", name, namespace))
+                  _watch("apps/v1", "StatefulSet", name, namespace, done, timeout=timeout, describe=describe),
+                  about=("StatefulSet", name, namespace))
 
 
 def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeout: float = TIMEOUT) -> Passed:
@@ -280,7 +278,8 @@ def replicaset_ready(name: str, replicas: int, namespace: str = "default", timeo
         return "no such ReplicaSet" if rs is None else f"{_status(rs).get('readyReplicas', 0)}/{rs['spec'].get('replicas')} ready"
 
     return _grade(f"ReplicaSet/{name} has {replicas} ready pods", "its selector must match the template's labels",
-                  _watch("apps/v1", "ReplicaSet", name, namespace, done, timeout, describe), about=("ReplicaSet", name, namespace))
+                  _watch("apps/v1", "ReplicaSet", name, namespace, done, timeout=timeout, describe=describe),
+                  about=("ReplicaSet", name, namespace))
 
 
 def file_in_pod(pod: str, path: str, contains: str, namespace: str = "default") -> Passed:
@@ -307,8 +306,8 @@ def pvc_bound(name: str, namespace: str = "default", timeout: float = TIMEOUT) -
         return "no such claim" if pvc is None else f"it is {_status(pvc).get('phase', 'Pending')}"
 
     return _grade(f"PersistentVolumeClaim/{name} is Bound", "its storageClassName, accessModes and size must fit a free PersistentVolume",
-                  _watch("v1", "PersistentVolumeClaim", name, namespace, lambda o: _status(o).get("phase") == "Bound", timeout, describe),
-                  about=("PersistentVolumeClaim", name, namespace))
+                  _watch("v1", "PersistentVolumeClaim", name, namespace, lambda o: _status(o).get("phase") == "Bound", timeout=timeout,
+                         describe=describe), about=("PersistentVolumeClaim", name, namespace))
 
 
 def memory_limit(pod: str, expected: str, namespace: str = "default") -> Passed:
@@ -329,7 +328,7 @@ def memory_limit(pod: str, expected: str, namespace: str = "default") -> Passed:
                   about=("Pod", pod, namespace))
 
 
-def gone(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT,
+def gone(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", timeout: float = TIMEOUT, *,
          seen: dict | None = None) -> Passed:
     """The object has been deleted: one the check saw exist, never one that was not there at all.
 

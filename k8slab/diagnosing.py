@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .conditions import ready as is_ready
+from .conditions import CANNOT_START, PodState, pod_state, progress_deadline_exceeded, ready as is_ready, rollout_complete
 from .errors import K8sLabError, NotFound, WaitTimeout
 from .kube import applying, inspecting, waiting
 from .manifests import label_selector
@@ -81,7 +81,7 @@ def diagnose(kind: str, name: str, namespace: str = "default", api_version: str 
 
     selector = _pods_of(canonical, name, namespace, version)
     try:
-        waiting.watch_until("v1", "Pod", name if canonical == "Pod" else None, namespace, clear, wait,
+        waiting.watch_until("v1", "Pod", name if canonical == "Pod" else None, namespace, clear, timeout=wait,
                             selector=None if canonical == "Pod" else selector, check_every=2, on_idle=on_idle)
     except (_Clear, WaitTimeout):
         pass
@@ -143,11 +143,6 @@ def _last_event(events: list[dict], *reasons: str, containing: str = "") -> str:
     return found[-1] if found else ""
 
 
-def _statuses(pod: dict) -> list[dict]:
-    s = pod.get("status") or {}
-    return (s.get("initContainerStatuses") or []) + (s.get("containerStatuses") or [])
-
-
 def _limit(pod: dict, container: str) -> str:
     for c in (pod.get("spec") or {}).get("containers") or []:
         if c.get("name") == container:
@@ -155,86 +150,111 @@ def _limit(pod: dict, container: str) -> str:
     return "no"
 
 
+@dataclass(frozen=True)
+class _Pod:
+    """A pod as `lab.diagnose` words it: the object, what its status says (`conditions.pod_state`), its events."""
+
+    pod: dict
+    state: PodState
+    events: list[dict]
+    namespace: str
+
+    @property
+    def name(self) -> str:
+        return self.pod["metadata"]["name"]
+
+    @property
+    def describe(self) -> str:
+        return _cmd(f"kubectl describe pod {self.name} -n {self.namespace}")
+
+
 def _pod(pod: dict, namespace: str) -> Diagnosis:
-    name = pod["metadata"]["name"]
-    status = pod.get("status") or {}
-    describe = _cmd(f"kubectl describe pod {name} -n {namespace}")
-    events = _events("Pod", name, namespace)
-    if pod["metadata"].get("deletionTimestamp"):
-        return Diagnosis("Terminating", f"pod {name} is being deleted; look: {describe}.")
-
-    conditions = {c["type"]: c for c in status.get("conditions") or []}
-    scheduled = conditions.get("PodScheduled") or {}
-    if status.get("phase") == "Pending" and scheduled.get("status") == "False":
-        why = _last_event(events, "FailedScheduling") or scheduled.get("message") or scheduled.get("reason") or "no reason given"
-        return Diagnosis("Unschedulable", f"pod {name} is Pending: the scheduler finds no node for it ({why}); lower its "
-                                          f"resources.requests or make room on a node; look: {describe} (Events).")
-
-    for cs in _statuses(pod):
-        container = cs["name"]
-        state = cs.get("state") or {}
-        waiting_ = state.get("waiting") or {}
-        reason = waiting_.get("reason")
-        last = (cs.get("lastState") or {}).get("terminated") or {}
-        term = state.get("terminated") or {}
-        restarts = cs.get("restartCount") or 0
-        healthy = bool(state.get("running")) and bool(cs.get("ready"))  # an old restart is history, not the cause
-
-        if reason in waiting.PULL_FAILURES:
-            return _pull(pod, cs, reason, events, describe)
-        if term.get("reason") == "OOMKilled" or (last.get("reason") == "OOMKilled" and not healthy):
-            return Diagnosis("OOMKilled", f"pod {name}: container {container} was killed for using more memory than its "
-                                          f"limit ({_limit(pod, container)}; OOMKilled, exit code 137, {restarts} restarts): "
-                                          f"raise resources.limits.memory or make it use less; look: {describe} (Last State).")
-        if reason == "CrashLoopBackOff" or (last and restarts and not state.get("running")) or term.get("exitCode") not in (0, None):
-            code = (term or last).get("exitCode")
-            line = _previous_line(name, namespace, container, previous=bool(restarts) and not term)
-            said = f"; its last log line: {line!r}" if line else "; it wrote no log"
-            flag = " --previous" if restarts and not term else ""
-            return Diagnosis("CrashLoopBackOff" if reason == "CrashLoopBackOff" or restarts else "Error",
-                             f"pod {name}: container {container} keeps exiting (exit code {code}, {restarts} restarts"
-                             f"{', CrashLoopBackOff' if reason == 'CrashLoopBackOff' else ''}){said}; look: "
-                             f"{_cmd(f'kubectl logs {name} -c {container}{flag} -n {namespace}')}.")
-        if reason in ("CreateContainerConfigError", "CreateContainerError", "RunContainerError"):
-            return Diagnosis(reason, f"pod {name}: container {container} cannot start ({reason}: "
-                                     f"{waiting_.get('message', '')}); look: {describe}.")
-        if reason == "ContainerCreating":
-            mount = _last_event(events, "FailedMount") or _last_event(events, "FailedCreatePodSandBox")
-            if mount:
-                return Diagnosis("ContainerCreating", f"pod {name} is stuck creating its containers ({mount}); look: {describe}.")
-
-    phase = status.get("phase")
-    if phase == "Succeeded":
-        return Diagnosis("Completed", f"pod {name} has finished (Succeeded): its containers exited 0, so it serves nothing; "
-                                      f"a pod that should keep running needs a command that does not end; look: "
-                                      f"{_cmd(f'kubectl logs {name} -n {namespace}')}.")
-    if phase == "Failed":
-        why = status.get("reason") or status.get("message") or "a container exited with an error"
-        return Diagnosis("Failed", f"pod {name} has failed ({why}); look: {describe}.")
-    ready = conditions.get("Ready") or {}
-    if phase == "Running" and ready.get("status") != "True":
-        probe = _last_event(events, "Unhealthy", containing="Readiness")
-        if probe:
-            return Diagnosis("NotReady", f"pod {name} is Running but not Ready: its readiness probe fails ({probe}); "
-                                         f"check the probe's path, port and command against what the app serves; "
-                                         f"look: {describe} (Readiness, Events).")
-        return Diagnosis("Starting", f"pod {name} is Running and not Ready yet (its containers are starting or its "
-                                     f"readiness probe has not passed yet); look: {describe}.")
-    if phase == "Running":
-        return Diagnosis("OK", f"pod {name} is Running and Ready: nothing wrong found.")
-    return Diagnosis("Starting", f"pod {name} is {phase or 'Pending'}; look: {describe} (Events).")
+    return _said(pod, _events("Pod", pod["metadata"]["name"], namespace), namespace)
 
 
-def _pull(pod: dict, cs: dict, reason: str, events: list[dict], describe: str) -> Diagnosis:
-    name = pod["metadata"]["name"]
-    image = next((c.get("image") for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == cs["name"]),
-                 cs.get("image"))
-    if reason == "ErrImageNeverPull":
+def _said(pod: dict, events: list[dict], namespace: str) -> Diagnosis:
+    """What the pod's status (`conditions.pod_state`) and its events say, in words."""
+    seen = _Pod(pod, pod_state(pod), events, namespace)
+    return _SAYS.get(seen.state.cause, _starting)(seen)
+
+
+def _terminating(p: _Pod) -> Diagnosis:
+    return Diagnosis("Terminating", f"pod {p.name} is being deleted; look: {p.describe}.")
+
+
+def _unschedulable(p: _Pod) -> Diagnosis:
+    why = _last_event(p.events, "FailedScheduling") or p.state.scheduling or "no reason given"
+    return Diagnosis("Unschedulable", f"pod {p.name} is Pending: the scheduler finds no node for it ({why}); lower its "
+                                      f"resources.requests or make room on a node; look: {p.describe} (Events).")
+
+
+def _oom(p: _Pod) -> Diagnosis:
+    s = p.state
+    return Diagnosis("OOMKilled", f"pod {p.name}: container {s.container} was killed for using more memory than its "
+                                  f"limit ({_limit(p.pod, s.container)}; OOMKilled, exit code 137, {s.restarts} restarts): "
+                                  f"raise resources.limits.memory or make it use less; look: {p.describe} (Last State).")
+
+
+def _crash(p: _Pod) -> Diagnosis:
+    s = p.state
+    line = _previous_line(p.name, p.namespace, s.container, previous=s.previous)
+    said = f"; its last log line: {line!r}" if line else "; it wrote no log"
+    flag = " --previous" if s.previous else ""
+    return Diagnosis(s.cause, f"pod {p.name}: container {s.container} keeps exiting (exit code {s.exit_code}, {s.restarts} restarts"
+                              f"{', CrashLoopBackOff' if s.reason == 'CrashLoopBackOff' else ''}){said}; look: "
+                              f"{_cmd(f'kubectl logs {p.name} -c {s.container}{flag} -n {p.namespace}')}.")
+
+
+def _cannot_start(p: _Pod) -> Diagnosis:
+    return Diagnosis(p.state.cause, f"pod {p.name}: container {p.state.container} cannot start ({p.state.cause}: "
+                                    f"{p.state.message}); look: {p.describe}.")
+
+
+def _creating(p: _Pod) -> Diagnosis:
+    mount = _last_event(p.events, "FailedMount") or _last_event(p.events, "FailedCreatePodSandBox")
+    if not mount:
+        return _starting(p)
+    return Diagnosis("ContainerCreating", f"pod {p.name} is stuck creating its containers ({mount}); look: {p.describe}.")
+
+
+def _completed(p: _Pod) -> Diagnosis:
+    return Diagnosis("Completed", f"pod {p.name} has finished (Succeeded): its containers exited 0, so it serves nothing; "
+                                  f"a pod that should keep running needs a command that does not end; look: "
+                                  f"{_cmd(f'kubectl logs {p.name} -n {p.namespace}')}.")
+
+
+def _failed(p: _Pod) -> Diagnosis:
+    return Diagnosis("Failed", f"pod {p.name} has failed ({p.state.failed}); look: {p.describe}.")
+
+
+def _not_ready(p: _Pod) -> Diagnosis:
+    probe = _last_event(p.events, "Unhealthy", containing="Readiness")
+    if probe:
+        return Diagnosis("NotReady", f"pod {p.name} is Running but not Ready: its readiness probe fails ({probe}); "
+                                     f"check the probe's path, port and command against what the app serves; "
+                                     f"look: {p.describe} (Readiness, Events).")
+    return Diagnosis("Starting", f"pod {p.name} is Running and not Ready yet (its containers are starting or its "
+                                 f"readiness probe has not passed yet); look: {p.describe}.")
+
+
+def _ok(p: _Pod) -> Diagnosis:
+    return Diagnosis("OK", f"pod {p.name} is Running and Ready: nothing wrong found.")
+
+
+def _starting(p: _Pod) -> Diagnosis:
+    return Diagnosis("Starting", f"pod {p.name} is {p.state.phase}; look: {p.describe} (Events).")
+
+
+def _pull(p: _Pod) -> Diagnosis:
+    s = p.state
+    image = next((c.get("image") for c in (p.pod.get("spec") or {}).get("containers") or [] if c.get("name") == s.container),
+                 s.image)
+    if s.reason == "ErrImageNeverPull":
         why = "imagePullPolicy is Never and the node does not have the image: load it (`k8slab load IMAGE`) or fix the name"
-    elif reason == "InvalidImageName":
+    elif s.reason == "InvalidImageName":
         why = "the image name is not a valid reference: fix its spelling"
     else:
-        failed = _last_event(events, "Failed", containing="pull") or (cs.get("state") or {}).get("waiting", {}).get("message", "")
+        failed = _last_event(p.events, "Failed", containing="pull") or s.message
         if NO_SUCH_IMAGE.search(failed):
             why = "the registry has no image by that name (a typo, or a tag that does not exist): fix the image name"
         elif UNREACHABLE.search(failed):
@@ -242,8 +262,14 @@ def _pull(pod: dict, cs: dict, reason: str, events: list[dict], describe: str) -
                    "or this cluster has no internet: check the spelling, or load the image into the node (`k8slab load IMAGE`)")
         else:
             why = f"the pull failed ({failed or 'no event yet'}): check the name and the registry"
-    return Diagnosis("ImagePullBackOff" if reason in ("ImagePullBackOff", "ErrImagePull") else reason,
-                     f"pod {name} cannot pull image {image} ({reason}): {why}; look: {describe} (Events).")
+    return Diagnosis(s.cause, f"pod {p.name} cannot pull image {image} ({s.reason}): {why}; look: {p.describe} (Events).")
+
+
+# What each cause of `conditions.pod_state` says, in words; any other cause is a pod still starting.
+_SAYS = {"Terminating": _terminating, "Unschedulable": _unschedulable, "OOMKilled": _oom, "CrashLoopBackOff": _crash,
+         "Error": _crash, "ImagePullBackOff": _pull, "ErrImageNeverPull": _pull, "InvalidImageName": _pull,
+         **dict.fromkeys(CANNOT_START, _cannot_start), "ContainerCreating": _creating, "Completed": _completed,
+         "Failed": _failed, "NotReady": _not_ready, "OK": _ok}
 
 
 def _previous_line(pod: str, namespace: str, container: str, previous: bool) -> str:
@@ -267,10 +293,7 @@ def _deployment(dep: dict, namespace: str) -> Diagnosis:
     status = dep.get("status") or {}
     available = status.get("availableReplicas") or 0
     head = f"Deployment/{name} has {available}/{want} pods available"
-    try:
-        complete = waiting.rollout_complete(dep)
-    except K8sLabError:
-        complete = False
+    complete = rollout_complete(dep) and not progress_deadline_exceeded(dep)
     labels = ((dep.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
     pods = [p for p in applying.list_objects("Pod", namespace, label_selector(labels)) if not p["metadata"].get("deletionTimestamp")]
     for pod in _newest_first(pods):

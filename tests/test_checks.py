@@ -157,7 +157,8 @@ def test_pod_running_fails_for_a_finished_pod(kube, namespace):
     applying.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "done", "namespace": namespace},
                     "spec": {"restartPolicy": "Never", "containers": [
                         {"name": "c", "image": BUSYBOX, "imagePullPolicy": "Never", "command": ["true"]}]}}, kube=kube)
-    waiting.watch_until("v1", "Pod", "done", namespace, lambda p: p and p["status"].get("phase") == "Succeeded", 120, kube)
+    waiting.watch_until("v1", "Pod", "done", namespace, lambda p: p and p["status"].get("phase") == "Succeeded",
+                        timeout=120, kube=kube)
     with pytest.raises(checks.CheckFailed) as e:
         checks.pod_running("done", namespace, timeout=5)
     assert "it has finished (Succeeded)" in fail_line(e)

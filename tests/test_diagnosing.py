@@ -1,12 +1,12 @@
-"""lab.diagnose names the cause of each of the troubleshooting chapter's six breakages, on the real cluster."""
+"""lab.diagnose names the cause of each of the troubleshooting chapter's six breakages, on the real cluster;
+its words for each state of a pod, on pods as the API server returns them."""
 
 import pytest
 
 from k8slab import diagnosing
+from k8slab.conditions import PULL_FAILURES
 from k8slab.errors import K8sLabError
 from k8slab.kube import applying, waiting
-
-pytestmark = pytest.mark.cluster
 
 BUSYBOX = "k8slab.local/busybox:1"
 SERVE = 'mkdir -p /www && echo "{page}" > /www/index.html && exec httpd -f -p 8080 -h /www'
@@ -23,7 +23,8 @@ def deployment(namespace, name, container, labels=None, **spec):
 
 def pods_until(namespace, selector, done, timeout=120):
     """Watch the pods of `selector` until `done(pod)` holds for one of them."""
-    return waiting.watch_until("v1", "Pod", None, namespace, lambda pods: any(done(p) for p in pods), timeout, selector=selector)
+    return waiting.watch_until("v1", "Pod", None, namespace, lambda pods: any(done(p) for p in pods), timeout=timeout,
+                               selector=selector)
 
 
 def container(pod) -> dict:
@@ -34,9 +35,10 @@ def waiting_reason(pod) -> str | None:
     return ((container(pod).get("state") or {}).get("waiting") or {}).get("reason")
 
 
+@pytest.mark.cluster
 def test_a_wrong_image_name_is_imagepullbackoff(kube, namespace):
     applying.apply(deployment(namespace, "web", {"image": "k8slab.local/ngnix:1.17.0"}), kube=kube)
-    pods = pods_until(namespace, "app=web", lambda p: waiting_reason(p) in waiting.PULL_FAILURES)
+    pods = pods_until(namespace, "app=web", lambda p: waiting_reason(p) in PULL_FAILURES)
     d = diagnosing.diagnose("Deployment", "web", namespace)
     assert d.cause == "ImagePullBackOff", d
     assert "cannot pull image k8slab.local/ngnix:1.17.0" in d.text and "kubectl describe pod" in d.text
@@ -46,6 +48,7 @@ def test_a_wrong_image_name_is_imagepullbackoff(kube, namespace):
     assert diagnosing.diagnose("pod", pod, namespace).cause == "ImagePullBackOff"
 
 
+@pytest.mark.cluster
 def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
     applying.apply(deployment(namespace, "never", {"image": "k8slab.local/absent:1", "imagePullPolicy": "Never"}), kube=kube)
     pods_until(namespace, "app=never", lambda p: waiting_reason(p) == "ErrImageNeverPull")
@@ -53,6 +56,7 @@ def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
     assert d.cause == "ErrImageNeverPull" and "k8slab load" in d.text
 
 
+@pytest.mark.cluster
 def test_requests_no_node_fits_is_unschedulable(kube, namespace):
     applying.apply(deployment(namespace, "greedy", {"command": ["sleep", "3600"], "resources": {"requests": {"memory": "1Ti"}}}),
                    kube=kube)
@@ -61,6 +65,7 @@ def test_requests_no_node_fits_is_unschedulable(kube, namespace):
     assert "Insufficient memory" in d.text and "resources.requests" in d.text and "0/1 pods available" in d.text
 
 
+@pytest.mark.cluster
 def test_a_crashing_program_is_crashloopbackoff_with_its_last_log_line(kube, namespace):
     script = 'echo "greeter starting"; echo "error: GREETING is not set"; exit 1'
     applying.apply(deployment(namespace, "greeter", {"command": ["sh", "-c", script]}), kube=kube)
@@ -70,6 +75,7 @@ def test_a_crashing_program_is_crashloopbackoff_with_its_last_log_line(kube, nam
     assert "'error: GREETING is not set'" in d.text and "exit code 1" in d.text and "kubectl logs greeter-" in d.text
 
 
+@pytest.mark.cluster
 def test_a_64mi_limit_is_oomkilled(kube, namespace):
     script = "set -e; head -c 200m /dev/zero | tail > /dev/null; exec sleep 3600"
     applying.apply(deployment(namespace, "hungry", {"command": ["sh", "-c", script], "resources": {"limits": {"memory": "64Mi"}}}),
@@ -81,6 +87,7 @@ def test_a_64mi_limit_is_oomkilled(kube, namespace):
     assert "(64Mi;" in d.text and "resources.limits.memory" in d.text
 
 
+@pytest.mark.cluster
 def test_a_service_whose_selector_matches_nothing_has_no_endpoints(kube, namespace):
     applying.apply([
         deployment(namespace, "shop", {"command": ["sh", "-c", SERVE.format(page="shop")], "ports": [{"containerPort": 8080}]}),
@@ -97,6 +104,7 @@ def test_a_service_whose_selector_matches_nothing_has_no_endpoints(kube, namespa
     assert diagnosing.diagnose("Deployment", "shop", namespace).cause == "OK"
 
 
+@pytest.mark.cluster
 def test_a_failing_readiness_probe_is_running_but_not_ready(kube, namespace):
     applying.apply(deployment(namespace, "api", {"command": ["sh", "-c", SERVE.format(page="api")],
                                                  "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}),
@@ -108,6 +116,7 @@ def test_a_failing_readiness_probe_is_running_but_not_ready(kube, namespace):
     assert "its readiness probe fails (Readiness probe failed: " in d.text and "kubectl describe pod api-" in d.text
 
 
+@pytest.mark.cluster
 def test_wait_gives_the_last_answer_when_nothing_clears(kube, namespace):
     applying.apply(deployment(namespace, "slow", {"command": ["sleep", "3600"],
                                                   "readinessProbe": {"exec": {"command": ["false"]}, "initialDelaySeconds": 600}}),
@@ -116,6 +125,7 @@ def test_wait_gives_the_last_answer_when_nothing_clears(kube, namespace):
     assert d.cause in ("Starting", "Progressing", "NoPods"), d  # no probe has run yet: still forming, not a cause
 
 
+@pytest.mark.cluster
 def test_missing_objects_and_unknown_kinds(kube, namespace):
     d = diagnosing.diagnose("Deployment", "nothing", namespace)
     assert d.cause == "NotFound" and f"kubectl get deployments -n {namespace}" in d.text
@@ -131,7 +141,61 @@ def test_missing_objects_and_unknown_kinds(kube, namespace):
 ])
 def test_a_wrong_name_and_an_offline_cluster_are_told_apart(message, says):
     """What a pull's Failed event says on a machine with the internet, and on one without."""
-    pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "ngnix:1.17.0"}]}}
-    status = {"name": "main", "state": {"waiting": {"reason": "ErrImagePull", "message": message}}}
-    d = diagnosing._pull(pod, status, "ErrImagePull", [{"reason": "Failed", "message": f"Failed to pull image: {message}"}], "`x`")
-    assert d.cause == "ImagePullBackOff" and says in d.text
+    pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "ngnix:1.17.0"}]},
+           "status": {"phase": "Pending", "containerStatuses": [
+               {"name": "main", "state": {"waiting": {"reason": "ErrImagePull", "message": message}}}]}}
+    events = [{"reason": "Failed", "message": f"Failed to pull image: {message}"}]
+    d = diagnosing._said(pod, events, "default")
+    assert d.cause == "ImagePullBackOff" and says in d.text and "cannot pull image ngnix:1.17.0 (ErrImagePull)" in d.text
+
+
+def said(phase, *statuses, events=(), limit=None, **status):
+    """What lab.diagnose says of a pod in this state with these events (no API call: `_said` is pure)."""
+    resources = {"limits": {"memory": limit}} if limit else {}
+    pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "busybox:1", "resources": resources}]},
+           "status": {"phase": phase, "containerStatuses": list(statuses), **status}}
+    return diagnosing._said(pod, [{"type": "Warning", **e} for e in events], "demo")
+
+
+def test_the_words_for_each_cause_a_pods_status_shows():
+    describe = "`kubectl describe pod web-1 -n demo`"
+    unschedulable = {"conditions": [{"type": "PodScheduled", "status": "False", "message": "0/1 nodes are available."}]}
+    d = said("Pending", **unschedulable)
+    assert (d.cause, d.text) == ("Unschedulable", "pod web-1 is Pending: the scheduler finds no node for it (0/1 nodes are available.); "
+                                                  f"lower its resources.requests or make room on a node; look: {describe} (Events).")
+    d = said("Pending", events=[{"reason": "FailedScheduling", "message": "0/1 nodes: 1 Insufficient memory."}], **unschedulable)
+    assert "(0/1 nodes: 1 Insufficient memory.)" in d.text  # the scheduler's event says more than the condition
+    oom = {"name": "main", "restartCount": 2, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+           "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}
+    d = said("Running", oom, limit="64Mi")
+    assert (d.cause, d.text) == ("OOMKilled", "pod web-1: container main was killed for using more memory than its limit (64Mi; "
+                                              "OOMKilled, exit code 137, 2 restarts): raise resources.limits.memory or make it use "
+                                              f"less; look: {describe} (Last State).")
+    config = {"name": "main", "state": {"waiting": {"reason": "CreateContainerConfigError", "message": 'secret "db" not found'}}}
+    assert said("Pending", config).text == ('pod web-1: container main cannot start (CreateContainerConfigError: secret "db" not '
+                                           f'found); look: {describe}.')
+
+
+def test_events_decide_between_a_cause_and_a_pod_still_forming():
+    creating = {"name": "main", "state": {"waiting": {"reason": "ContainerCreating"}}}
+    d = said("Pending", creating, events=[{"reason": "FailedMount", "message": 'configmap "site" not found'}])
+    assert (d.cause, d.text) == ("ContainerCreating", "pod web-1 is stuck creating its containers (configmap \"site\" not found); "
+                                                      "look: `kubectl describe pod web-1 -n demo`.")
+    d = said("Pending", creating)
+    assert (d.cause, d.text) == ("Starting", "pod web-1 is Pending; look: `kubectl describe pod web-1 -n demo` (Events).")
+    running = {"name": "main", "ready": False, "state": {"running": {}}}
+    probe = {"reason": "Unhealthy", "message": "Readiness probe failed: HTTP probe failed with statuscode: 404"}
+    d = said("Running", running, events=[probe])
+    assert d.cause == "NotReady" and "its readiness probe fails (Readiness probe failed: HTTP probe failed" in d.text
+    assert said("Running", running).text.startswith("pod web-1 is Running and not Ready yet (its containers are starting")
+    assert said("Running", running).cause == "Starting"
+
+
+def test_finished_failed_and_ready_pods():
+    done = {"name": "main", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
+    d = said("Succeeded", done)
+    assert d.cause == "Completed" and d.text.endswith("needs a command that does not end; look: `kubectl logs web-1 -n demo`.")
+    d = said("Failed", reason="DeadlineExceeded")
+    assert (d.cause, d.text) == ("Failed", "pod web-1 has failed (DeadlineExceeded); look: `kubectl describe pod web-1 -n demo`.")
+    ready = said("Running", {"name": "main", "ready": True, "state": {"running": {}}}, conditions=[{"type": "Ready", "status": "True"}])
+    assert (ready.cause, ready.text, ready.ok) == ("OK", "pod web-1 is Running and Ready: nothing wrong found.", True)

@@ -45,7 +45,7 @@ def pod(name, namespace, command) -> dict:
 @pytest.fixture
 def default_token(kube, namespace):
     """Bare pods in a new namespace need its default ServiceAccount's token (1.20 refuses them before)."""
-    waiting.watch_until("v1", "ServiceAccount", "default", namespace, lambda sa: bool(sa and sa.get("secrets")), 60, kube)
+    waiting.watch_until("v1", "ServiceAccount", "default", namespace, lambda sa: bool(sa and sa.get("secrets")), timeout=60, kube=kube)
 
 
 def all_running(n):

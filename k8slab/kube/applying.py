@@ -147,7 +147,7 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
 
         # Before 1.24 the API server refuses pods until the namespace's default ServiceAccount
         # has its token Secret: wait for it, so "create a namespace, then a pod" just works.
-        watch_until("v1", "ServiceAccount", "default", meta["name"], lambda sa: bool((sa or {}).get("secrets")), 60, kube)
+        watch_until("v1", "ServiceAccount", "default", meta["name"], lambda sa: bool((sa or {}).get("secrets")), timeout=60, kube=kube)
     return applied
 
 

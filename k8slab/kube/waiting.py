@@ -9,7 +9,14 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from ..conditions import condition as condition_of, progress_deadline_exceeded, ready, rollout_complete as _rollout_complete
+from ..conditions import (
+    PULL_FAILURES,
+    condition as condition_of,
+    pod_state,
+    progress_deadline_exceeded,
+    ready,
+    rollout_complete as _rollout_complete,
+)
 from ..errors import ImageError, K8sLabError, WaitTimeout
 from ..manifests import label_selector
 from .client import Kube, current, translating
@@ -19,9 +26,6 @@ from .watching import SYNCED, Stop, follow
 # wait is over; it raises a K8sLabError when the wait can never succeed.
 Predicate = Callable[[dict | None], bool]
 
-PULL_FAILURES = {"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName"}
-STUCK = {"CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff"}
-
 
 def watch_until(
     api_version: str,
@@ -29,6 +33,7 @@ def watch_until(
     name: str | None,
     namespace: str | None,
     done: Predicate,
+    *,
     timeout: float,
     kube: Kube | None = None,
     selector: str | None = None,
@@ -71,14 +76,15 @@ def watch_until(
     finally:
         deadline.cancel()
         events.close()
-    last = (describe or _describe)(state())
+    last = (describe or describe_conditions)(state())
     from .inspecting import recent_events
 
     events_text = recent_events(kind, name, ns, kube=kube) if name else ""
     raise WaitTimeout(f"{what} not ready after {timeout:g}s: {last}" + (f"; events: {events_text}" if events_text else ""))
 
 
-def _describe(obj) -> str:
+def describe_conditions(obj) -> str:
+    """The last state a wait saw, told by the object's conditions (`Ready=False, ...`)."""
     if obj is None:
         return "it does not exist"
     if isinstance(obj, list):
@@ -87,40 +93,42 @@ def _describe(obj) -> str:
     return ", ".join(f"{c['type']}={c['status']}" for c in conds) or "no status yet"
 
 
-def wait_for_condition(api_version, kind, name, namespace, condition, timeout=60, kube=None) -> dict:
+def wait_for_condition(api_version, kind, name, namespace, condition, *, timeout=60, kube=None) -> dict:
     """Until `status.conditions[type=condition]` is True (works for any kind, CRDs included)."""
-    return watch_until(api_version, kind, name, namespace, lambda o: condition_of(o, condition) == "True", timeout, kube)
+    return watch_until(api_version, kind, name, namespace, lambda o: condition_of(o, condition) == "True", timeout=timeout, kube=kube)
 
 
-def wait_gone(api_version, kind, name, namespace=None, timeout=120, kube=None) -> None:
-    watch_until(api_version, kind, name, namespace, lambda o: o is None, timeout, kube,
-                describe=lambda o: "still there" + (f" ({_describe(o)})" if o else ""))
+def wait_gone(api_version, kind, name, namespace=None, timeout=120, *, kube=None) -> None:
+    watch_until(api_version, kind, name, namespace, lambda o: o is None, timeout=timeout, kube=kube,
+                describe=lambda o: "still there" + (f" ({describe_conditions(o)})" if o else ""))
 
 
 def pod_problem(pod: dict) -> str | None:
     """A one-line reason why this pod will not become ready by itself, or None."""
-    status = pod.get("status") or {}
-    name = pod["metadata"]["name"]
-    if status.get("phase") == "Failed":
-        return f"pod {name} failed: {status.get('reason') or status.get('message') or 'a container exited with an error'}"
-    for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        reason = waiting.get("reason")
-        if reason in PULL_FAILURES:
-            return f"pod {name} cannot get image {cs.get('image')} ({reason})"
-        if reason in STUCK:
-            return f"pod {name}: container {cs.get('name')} is in {reason}: {waiting.get('message', '')}".rstrip(": ")
-    return None
+    error = _stuck(pod)
+    return error.message if error else None
 
 
-def _raise_if_stuck(pods: list[dict]) -> None:
+def _stuck(pod: dict) -> K8sLabError | None:
+    """The error a wait raises at once for this pod (`conditions.pod_state` says it is stuck), or None."""
+    state, name = pod_state(pod), pod["metadata"]["name"]
+    if not state.stuck:
+        return None
+    hint = "`lab.logs(...)` and `lab.events(...)` show why"
+    if state.failed:
+        return K8sLabError(f"pod {name} failed: {state.failed}", hint)
+    if state.reason in PULL_FAILURES:
+        return ImageError(f"pod {name} cannot get image {state.image} ({state.reason})",
+                          "this machine cannot pull public images: load a local image or set an image override")
+    return K8sLabError(f"pod {name}: container {state.container} is in {state.reason}: {state.message}".rstrip(": "), hint)
+
+
+def raise_if_stuck(pods: list[dict]) -> None:
+    """Fail a wait at once on the first pod that will not become ready by itself (ImageError when it cannot get its image)."""
     for pod in pods:
-        problem = pod_problem(pod)
-        if problem:
-            cls = ImageError if "cannot get image" in problem else K8sLabError
-            hint = ("this machine cannot pull public images: load a local image or set an image override"
-                    if cls is ImageError else "`lab.logs(...)` and `lab.events(...)` show why")
-            raise cls(problem, hint)
+        error = _stuck(pod)
+        if error:
+            raise error
 
 
 def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, kube=None) -> list[dict]:
@@ -131,7 +139,7 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
 
     def done(pods):
         live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
-        _raise_if_stuck(live)
+        raise_if_stuck(live)
         enough = len(live) >= (count or 1) if count is None else len(live) == count
         return enough and all(ready(p) for p in live)
 
@@ -141,7 +149,7 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
             f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not ready(p)
         )
 
-    return watch_until("v1", "Pod", None, namespace, done, timeout, kube, selector=selector, describe=describe)
+    return watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
 
 
 def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, kube=None) -> dict:
@@ -152,21 +160,22 @@ def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, ku
     def done(pod):
         if pod is None:
             return False
-        _raise_if_stuck([pod])
+        raise_if_stuck([pod])
         return ready(pod) or (pod.get("status") or {}).get("phase") == "Succeeded"
 
-    return watch_until("v1", "Pod", name, namespace, done, timeout, kube)
+    return watch_until("v1", "Pod", name, namespace, done, timeout=timeout, kube=kube)
 
 
-def rollout_complete(dep: dict | None) -> bool:
-    """The test `kubectl rollout status` makes (k8slab.conditions); a rollout past its progress deadline fails."""
+def rollout_complete_or_raise(dep: dict | None) -> bool:
+    """A wait's predicate: `conditions.rollout_complete`, and a WaitTimeout at once for a rollout past its progress deadline."""
     stuck = progress_deadline_exceeded(dep)
     if stuck:
         raise WaitTimeout(f"Deployment/{dep['metadata']['name']} exceeded its progress deadline: {stuck}")
     return _rollout_complete(dep)
 
 
-def _rollout_state(dep: dict | None) -> str:
+def describe_rollout(dep: dict | None) -> str:
+    """The last state a rollout's wait saw: how many replicas are updated and available."""
     if dep is None:
         return "the Deployment does not exist"
     s, want = dep.get("status") or {}, (dep.get("spec") or {}).get("replicas", 1)
@@ -185,11 +194,11 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
         with translating(f"reading the pods of Deployment/{name}", kube):
             labels = deployments.get(name=name, namespace=namespace).to_dict()["spec"]["selector"].get("matchLabels") or {}
             found = pods.get(namespace=namespace, label_selector=label_selector(labels))
-        _raise_if_stuck([p.to_dict() for p in found.items])
+        raise_if_stuck([p.to_dict() for p in found.items])
 
     try:
-        return watch_until("apps/v1", "Deployment", name, namespace, rollout_complete, timeout, kube,
-                           describe=_rollout_state, check_every=3, on_idle=check_pods)
+        return watch_until("apps/v1", "Deployment", name, namespace, rollout_complete_or_raise, timeout=timeout, kube=kube,
+                           describe=describe_rollout, check_every=3, on_idle=check_pods)
     except WaitTimeout:
         check_pods()
         raise
@@ -205,5 +214,5 @@ def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, ku
             raise K8sLabError(f"Job/{name} failed", "`lab.logs(...)` on its pod shows why")
         return condition_of(job, "Complete") == "True"
 
-    return watch_until("batch/v1", "Job", name, namespace, done, timeout, kube)
+    return watch_until("batch/v1", "Job", name, namespace, done, timeout=timeout, kube=kube)
 

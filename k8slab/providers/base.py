@@ -139,7 +139,7 @@ class Provider:
                 time.sleep(1)
         watch_until(
             "v1", "Node", None, None,
-            lambda nodes: any(is_ready(n) for n in nodes), timeout, kube,
+            lambda nodes: any(is_ready(n) for n in nodes), timeout=timeout, kube=kube,
             describe=lambda nodes: f"{len(nodes)} nodes, none Ready yet",
         )
 

@@ -39,7 +39,7 @@ def _osd_prepare(ns: str, timeout: float, kube: Kube) -> str:
                 raise K8sLabError(problem, "the osd-prepare pod's log tells why: lab.logs(...)")
         return bool(pods) and all((p.get("status") or {}).get("phase") == "Succeeded" for p in pods)
 
-    pods = waiting.watch_until("v1", "Pod", None, ns, done, timeout, kube, selector="app=rook-ceph-osd-prepare",
+    pods = waiting.watch_until("v1", "Pod", None, ns, done, timeout=timeout, kube=kube, selector="app=rook-ceph-osd-prepare",
                                describe=lambda pods: f"{len(pods)} osd-prepare pods, not all Succeeded")
     return f"{len(pods)} device(s) prepared"
 
@@ -55,7 +55,7 @@ def _health(ns: str, name: str, timeout: float, kube: Kube) -> str:
         details = ((status.get("ceph") or {}).get("details")) or {}
         return f"{health(c)}, phase {status.get('phase')}" + "".join(f"; {k}: {v.get('message')}" for k, v in details.items())
 
-    waiting.watch_until("ceph.rook.io/v1", "CephCluster", name, ns, lambda c: health(c) == "HEALTH_OK", timeout, kube,
+    waiting.watch_until("ceph.rook.io/v1", "CephCluster", name, ns, lambda c: health(c) == "HEALTH_OK", timeout=timeout, kube=kube,
                         describe=describe)
     return "HEALTH_OK"
 

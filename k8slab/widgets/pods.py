@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..conditions import pod_state
 from ..kube.waiting import pod_problem
 from .base import LiveWidget, age, esc, table
 
@@ -15,16 +16,11 @@ def pod_row(pod: dict) -> dict:
     """What the table shows of a pod; `status` is kubectl's STATUS column (a waiting reason, Terminating)."""
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
-    reason = status.get("reason") or ""
-    for cs in statuses:
-        state = cs.get("state") or {}
-        reason = (state.get("waiting") or state.get("terminated") or {}).get("reason") or reason
-    if meta.get("deletionTimestamp"):
-        reason = "Terminating"
+    state = pod_state(pod)
     return {
         "name": meta["name"],
-        "phase": status.get("phase") or "Pending",
-        "status": reason,
+        "phase": state.phase,
+        "status": state.column,
         "ready": f"{sum(bool(cs.get('ready')) for cs in statuses)}/{len(spec.get('containers') or statuses)}",
         "restarts": sum(cs.get("restartCount") or 0 for cs in statuses),
         "node": spec.get("nodeName") or "",

@@ -69,7 +69,7 @@ def bench_rollout(kube) -> None:
                 for ev in w.stream(apps.list_namespaced_deployment, ns, resource_version=start_rv, timeout_seconds=120):
                     obj = kube.api.sanitize_for_serialization(ev["object"])
                     if ev["type"] == "MODIFIED" and obj["metadata"]["annotations"].get("round") == str(i) \
-                            and waiting.rollout_complete(obj):
+                            and waiting.rollout_complete_or_raise(obj):
                         ended["t"] = time.perf_counter()
                         w.stop()
 

@@ -51,7 +51,8 @@ class Namespace:
     def __enter__(self) -> str:
         applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.name}}, kube=self.kube)
         # 1.20 refuses pods until the namespace's default ServiceAccount has its token
-        waiting.watch_until("v1", "ServiceAccount", "default", self.name, lambda sa: bool(sa and sa.get("secrets")), 60, self.kube)
+        waiting.watch_until("v1", "ServiceAccount", "default", self.name, lambda sa: bool(sa and sa.get("secrets")), timeout=60,
+                            kube=self.kube)
         return self.name
 
     def __exit__(self, *exc):
