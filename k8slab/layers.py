@@ -38,10 +38,6 @@ class Layer:
     created_by: str  # as Docker recorded it
     id: str | None = None  # the (intermediate) image id, when the engine still has it
 
-    @property
-    def metadata_only(self) -> bool:
-        return self.size == 0
-
 
 def recorded_instruction(created_by: str, comment: str = "") -> str:
     """`/bin/sh -c #(nop) ADD file:ab12 in /app.js` -> `ADD file:ab12 in /app.js`; a bare command is a RUN."""

@@ -18,7 +18,7 @@ from typing import Iterable
 from packaging.version import Version
 
 from . import manifests, quantities
-from .errors import ManifestError, ToolMissing
+from .errors import ManifestError
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,6 @@ def _name(obj: dict) -> str:
     return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
 
 
-def _jsonschema():
-    try:
-        import jsonschema
-    except ImportError as e:  # pragma: no cover - a dependency of kubernetes-validate
-        raise ToolMissing("validation needs the `jsonschema` package", "pip install kubernetes-validate") from e
-    return jsonschema
-
-
 def _problems(errors, obj: dict, what: str) -> list[Problem]:
     out = []
     # A misspelt field is also a missing required one: the unknown field, the cause, comes first.
@@ -79,16 +71,7 @@ def _problems(errors, obj: dict, what: str) -> list[Problem]:
 def _to_jsonschema(s: dict) -> dict:
     """An openAPIV3Schema as JSON Schema: nullable, int-or-string, unknown fields refused
     unless `x-kubernetes-preserve-unknown-fields`, embedded resources' apiVersion/kind/metadata."""
-    s = dict(s)
-    for key in ("properties", "patternProperties"):
-        if key in s:
-            s[key] = {k: _to_jsonschema(v) for k, v in s[key].items()}
-    for key in ("items", "additionalProperties", "not"):
-        if isinstance(s.get(key), dict):
-            s[key] = _to_jsonschema(s[key])
-    for key in ("allOf", "anyOf", "oneOf"):
-        if key in s:
-            s[key] = [_to_jsonschema(v) for v in s[key]]
+    s = _subschemas_converted(dict(s))
     if s.pop("x-kubernetes-int-or-string", False):
         s.pop("type", None)
         s.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
@@ -106,6 +89,19 @@ def _to_jsonschema(s: dict) -> dict:
         if "enum" in s:
             s["enum"] = [*s["enum"], None]
     return {k: v for k, v in s.items() if not k.startswith("x-kubernetes-")}
+
+
+def _subschemas_converted(s: dict) -> dict:
+    for key in ("properties", "patternProperties"):
+        if key in s:
+            s[key] = {k: _to_jsonschema(v) for k, v in s[key].items()}
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(s.get(key), dict):
+            s[key] = _to_jsonschema(s[key])
+    for key in ("allOf", "anyOf", "oneOf"):
+        if key in s:
+            s[key] = [_to_jsonschema(v) for v in s[key]]
+    return s
 
 
 def crds_in(objs: Iterable[dict]) -> list[dict]:
@@ -143,19 +139,17 @@ def validate_custom(obj: dict, crds: list[dict]) -> list[Problem]:
     root = crd_schema(version)
     for key, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
         root.setdefault("properties", {}).setdefault(key, {"type": kind})  # the server always allows these
-    schema = _to_jsonschema(root)
-    jsonschema = _jsonschema()
-    validator = jsonschema.Draft4Validator(schema)
+    import jsonschema
+
+    validator = jsonschema.Draft4Validator(_to_jsonschema(root))
     return _problems(validator.iter_errors(obj), obj, f"{obj['kind']} {version['name']}")
 
 
 # -- built-in kinds: the Kubernetes OpenAPI schemas of kubernetes-validate --------------------
 
 def _kv():
-    try:
-        from kubernetes_validate import utils
-    except ImportError as e:
-        raise ToolMissing("validating built-in kinds needs `kubernetes-validate`", "pip install kubernetes-validate") from e
+    from kubernetes_validate import utils  # when first needed: it loads jsonschema's format checkers (seconds)
+
     return utils
 
 
@@ -211,7 +205,9 @@ def _builtin_validator(kind: str, api_version: str, version: str):
     if schema is None:
         return None
     registry = _definitions(version) @ (Resource.from_contents(schema) @ Registry())
-    return _jsonschema().Draft202012Validator(schema, registry=registry)
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
 def validate_builtin(obj: dict, k8s_version: str | None = None, oldest_if_older: bool = False) -> list[Problem] | None:

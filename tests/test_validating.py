@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import sys
 
 import pytest
 
 from k8slab import dashboard, fetching, manifests, validating
-from k8slab.errors import ManifestError, ToolMissing
+from k8slab.errors import ManifestError
 from k8slab.rook import operator as install, spec
 
 
@@ -252,17 +251,6 @@ def test_the_newest_schemas_unless_a_version_is_given():
         validating.validate_builtin(deployment(), "v1.20.2")
     assert str(err.value) == (f"no Kubernetes schemas for version v1.20.2 (the oldest shipped is {oldest}) "
                               "(validate against a newer version)")
-
-
-def test_without_the_validation_packages_the_error_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)
-    with pytest.raises(ToolMissing) as err:
-        validating.validate([deployment()])
-    assert str(err.value) == "validating built-in kinds needs `kubernetes-validate` (pip install kubernetes-validate)"
-    monkeypatch.setitem(sys.modules, "jsonschema", None)
-    with pytest.raises(ToolMissing) as err:
-        validating.validate_custom(thing(), [_crd({})])
-    assert str(err.value) == "validation needs the `jsonschema` package (pip install kubernetes-validate)"
 
 
 POD_1GB = """\

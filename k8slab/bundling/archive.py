@@ -12,6 +12,7 @@ loaded: a copy cut short, changed, or with a member missing or added is refused.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -108,28 +109,18 @@ class Writer:
     def add_bytes(self, name: str, data: bytes) -> None:
         info = tarfile.TarInfo(name)
         info.size, info.mode = len(data), 0o644
-        self.tar.addfile(info, _BytesReader(data))
+        self.tar.addfile(info, io.BytesIO(data))
         self.index.members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
     def close(self) -> None:
         data = self.index.to_json()
         info = tarfile.TarInfo(INDEX)
         info.size, info.mode = len(data), 0o644
-        self.tar.addfile(info, _BytesReader(data))
+        self.tar.addfile(info, io.BytesIO(data))
         self.tar.close()
 
     def abort(self) -> None:
         self.tar.close()
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def read(self, n: int = -1) -> bytes:
-        end = len(self.data) if n < 0 else self.pos + n
-        out, self.pos = self.data[self.pos:end], min(end, len(self.data))
-        return out
 
 
 def _members(tar: tarfile.TarFile, path: Path) -> Iterator[tarfile.TarInfo]:
@@ -144,6 +135,16 @@ def verify(path: Path, meter: Meter | None = None) -> Index:
     path = Path(path)
     if not path.is_file():
         raise K8sLabError(f"no bundle file {path}", "pass the file `k8slab bundle create` wrote")
+    seen, index_data = _read_all(path, meter)
+    if index_data is None:
+        raise damaged(path, f"it has no {INDEX} (cut short, or not a k8slab bundle)")
+    index = Index.from_json(index_data, path)
+    _compare(path, index.members, seen)
+    return index
+
+
+def _read_all(path: Path, meter: Meter | None) -> tuple[dict[str, dict], bytes | None]:
+    """Every member's sha256 and size, and the bytes of bundle.json (None if it has none)."""
     seen: dict[str, dict] = {}
     index_data = None
     done = 0
@@ -157,25 +158,31 @@ def verify(path: Path, meter: Meter | None = None) -> Index:
                 raise damaged(path, f"{info.name} is not a plain file")
             if info.name in seen or (info.name == INDEX and index_data is not None):
                 raise damaged(path, f"it holds {info.name} twice")
-            f = tar.extractfile(info)
-            hashing = _Hashing(f, (lambda n, base=done: meter(base + n)) if meter else None)
-            try:
-                while hashing.read(CHUNK):
-                    pass
-            except (tarfile.TarError, EOFError, OSError) as e:
-                raise damaged(path, f"it is cut short inside {info.name}") from e
+            hashing = _read_member(tar, info, path, (lambda n, base=done: meter(base + n)) if meter else None)
             done += hashing.size
-            if hashing.size != info.size:
-                raise damaged(path, f"it is cut short inside {info.name}")
             if info.name == INDEX:
-                f.seek(0)
-                index_data = f.read()
+                hashing.f.seek(0)
+                index_data = hashing.f.read()
             else:
                 seen[info.name] = {"sha256": hashing.sha.hexdigest(), "size": hashing.size}
-    if index_data is None:
-        raise damaged(path, f"it has no {INDEX} (cut short, or not a k8slab bundle)")
-    index = Index.from_json(index_data, path)
-    for name, want in index.members.items():
+    return seen, index_data
+
+
+def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path, meter: Meter | None) -> _Hashing:
+    hashing = _Hashing(tar.extractfile(info), meter)
+    try:
+        while hashing.read(CHUNK):
+            pass
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise damaged(path, f"it is cut short inside {info.name}") from e
+    if hashing.size != info.size:
+        raise damaged(path, f"it is cut short inside {info.name}")
+    return hashing
+
+
+def _compare(path: Path, members: dict[str, dict], seen: dict[str, dict]) -> None:
+    """Refuse a member missing, changed or not listed in bundle.json."""
+    for name, want in members.items():
         got = seen.get(name)
         if got is None:
             raise damaged(path, f"{name} is missing")
@@ -183,10 +190,9 @@ def verify(path: Path, meter: Meter | None = None) -> Index:
             raise damaged(path, f"{name} has {got['size']} bytes, not {want['size']}")
         if got["sha256"] != want["sha256"]:
             raise damaged(path, f"{name} does not match its checksum")
-    extra = sorted(set(seen) - set(index.members))
+    extra = sorted(set(seen) - set(members))
     if extra:
         raise damaged(path, f"{extra[0]} is not listed in its {INDEX}")
-    return index
 
 
 def extract(tar: tarfile.TarFile, path: Path, index: Index, name: str, dest: Path) -> Path:

@@ -80,9 +80,6 @@ class Provider:
         for image in images.load(archive):
             self.load_image(image)
 
-    def export_logs(self, dest: Path) -> Path:
-        raise ProviderError(f"the {self.name} provider cannot export node logs", "use `lab.logs(...)` for a pod's logs")
-
     def node_path(self, host_path: Path) -> str:
         """Where a folder of this machine appears on the nodes (for hostPath volumes)."""
         return str(host_path)

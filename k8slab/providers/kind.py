@@ -125,10 +125,6 @@ class KindProvider(Provider):
         run(["kind", "load", "image-archive", str(archive), "--name", self.cluster_name],
             f"loading {archive.name} into kind", timeout=3600, env=engine.kind_env())
 
-    def export_logs(self, dest: Path) -> Path:
-        self._kind("export", "logs", str(dest), "--name", self.cluster_name, what="exporting kind's logs")
-        return dest
-
     def node_path(self, host_path: Path) -> str:
         shared = (self.settings.home / "shared").resolve()
         try:

@@ -17,8 +17,7 @@ from .specstatus import SpecStatus
 
 __all__ = ["PodTable", "RolloutProgress", "LogView", "EventFeed", "ClusterMap", "SpecStatus", "ManifestEditor", "LiveWidget"]
 
-# Widgets other modules of this package provide, imported only when asked for (a missing
-# module must not break `import k8slab.widgets`).
+# Widgets other modules of this package provide, imported only when asked for.
 _ELSEWHERE = {"LayerView": "layers", "BuildProgress": "build", "RookProgress": "rook", "SecretView": "secret"}
 
 
@@ -26,12 +25,7 @@ def __getattr__(name: str):
     module = _ELSEWHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        return getattr(import_module(f".{module}", __name__), name)
-    except ModuleNotFoundError as e:
-        if e.name != f"{__name__}.{module}":
-            raise
-        raise AttributeError(f"{name} is not available: k8slab.widgets.{module} is not installed") from e
+    return getattr(import_module(f".{module}", __name__), name)
 
 
 def __dir__():
