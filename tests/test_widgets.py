@@ -269,7 +269,7 @@ def test_an_expired_resource_version_asks_for_a_new_list(kube, namespace):
                                    "Established", timeout=60, kube=kube)
         res = kube.resource(f"{group}/v1", "Note")
         with pytest.raises(watching._Gone):
-            list(watching._watch(kube, res.path(namespace=namespace), [], "1", 5, watching.Stop(), "watching"))
+            list(watching._watch(watching._Target(kube, res.path(namespace=namespace), [], "watching"), "1", 5, watching.Stop()))
     finally:
         applying.delete(kind="CustomResourceDefinition", name=crd["metadata"]["name"],
                         api_version="apiextensions.k8s.io/v1", kube=kube)

@@ -61,7 +61,7 @@ def watch_until(
     deadline.daemon = True
     deadline.start()
     window = max(1, int(min(timeout, check_every or 10) + 0.999))
-    events = follow(api_version, kind, ns, selector, name, stop, window=window, kube=kube, on_window=on_idle)
+    events = follow(api_version, kind, ns, selector, name=name, stop=stop, window=window, kube=kube, on_window=on_idle)
     try:
         synced = False
         for etype, obj in events:
