@@ -111,6 +111,7 @@ def _write(path: Path, data: bytes) -> None:
 def fetch(
     b: Bundle,
     files: list[str] | None = None,
+    *,
     from_dir: str | Path | None = None,
     base_url: str | None = None,
     cache: str | Path | None = None,

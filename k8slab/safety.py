@@ -30,6 +30,11 @@ def problem(obj: Mapping) -> tuple[tuple, str] | None:
     storage = (obj.get("spec") or {}).get("storage") or {}
     if not isinstance(storage, Mapping):
         return None
+    nodes = (_node_problem(i, node) for i, node in enumerate(storage.get("nodes") or []))
+    return _storage_problem(storage) or next(filter(None, nodes), None)
+
+
+def _storage_problem(storage: Mapping) -> tuple[tuple, str] | None:
     at = ("spec", "storage")
     if storage.get("useAllDevices"):
         return at + ("useAllDevices",), "spec.storage.useAllDevices: true lets Rook take every empty disk"
@@ -38,16 +43,20 @@ def problem(obj: Mapping) -> tuple[tuple, str] | None:
             return at + (key,), f"spec.storage.{key} lets Rook pick disks by pattern"
     if storage.get("useAllNodes") and not _named(storage.get("devices")):
         return at + ("useAllNodes",), "spec.storage.useAllNodes: true without named devices lets Rook pick disks on every node"
-    for i, node in enumerate(storage.get("nodes") or []):
-        node = node if isinstance(node, Mapping) else {}
-        where = f"spec.storage.nodes[{i}] ({node.get('name')})"
-        if node.get("useAllDevices"):
-            return at + ("nodes", i, "useAllDevices"), f"{where} sets useAllDevices: true"
-        for key in FILTERS:
-            if node.get(key):
-                return at + ("nodes", i, key), f"{where} sets {key}, which picks disks by pattern"
-        if not _named(node.get("devices")):
-            return at + ("nodes", i), f"{where} lists no devices by name"
+    return None
+
+
+def _node_problem(i: int, node) -> tuple[tuple, str] | None:
+    node = node if isinstance(node, Mapping) else {}
+    at = ("spec", "storage", "nodes", i)
+    where = f"spec.storage.nodes[{i}] ({node.get('name')})"
+    if node.get("useAllDevices"):
+        return at + ("useAllDevices",), f"{where} sets useAllDevices: true"
+    for key in FILTERS:
+        if node.get(key):
+            return at + (key,), f"{where} sets {key}, which picks disks by pattern"
+    if not _named(node.get("devices")):
+        return at, f"{where} lists no devices by name"
     return None
 
 

@@ -75,7 +75,7 @@ def stream(args: list[str], progress: Progress, **kw) -> tuple[int, str]:
     return proc.returncode, summary
 
 
-def feed(args: list[str], chunks: Iterable[bytes], what: str, timeout: float | None = 600,
+def feed(args: list[str], chunks: Iterable[bytes], what: str, *, timeout: float | None = 600,
          error: type[K8sLabError] = ToolFailed, hint: str | None = None) -> None:
     """Stream `chunks` into a tool's standard input (an image export, too big to hold in memory);
     a non-zero exit raises `error` with the tool's last line."""

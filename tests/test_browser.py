@@ -67,7 +67,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(args: list[str], env: dict, base: str, token: str, log_name: str, within: float):
+def serving(args: list[str], env: dict, base: str, token: str, *, log_name: str, within: float):
     """Run a JupyterLab server command until its log names its address; shut it down (kernels too) after."""
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
@@ -123,7 +123,7 @@ def jupyterlab(tmp_path, kubeconfig, namespace):
             "--ServerApp.port_retries=0"]
     (ARTIFACTS / "podtable-failed.png").unlink(missing_ok=True)
     base = f"http://127.0.0.1:{port}"
-    with serving(args, env, base, token, "jupyterlab.log", within=90):
+    with serving(args, env, base, token, log_name="jupyterlab.log", within=90):
         yield base, token
 
 
@@ -183,7 +183,7 @@ def k8slab_lab(tmp_path):
     env.pop("KUBECONFIG", None)  # `k8slab lab` must give JupyterLab the kit's own
     args = [sys.executable, "-m", "k8slab.cli", "lab", "--notebooks", str(root), "--port", str(port), "--no-browser"]
     base = f"http://localhost:{port}"
-    with serving(args, env, base, token, "k8slab-lab.log", within=180):  # first the cluster, then JupyterLab
+    with serving(args, env, base, token, log_name="k8slab-lab.log", within=180):  # first the cluster, then JupyterLab
         yield base, token
 
 

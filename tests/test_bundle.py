@@ -21,6 +21,7 @@ import tarfile
 import time
 import types
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -286,11 +287,43 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
     seeds()
     name = f"k8slab-bundle-{uuid.uuid4().hex[:6]}"
     node_tag = f"k8slab.local/kind-node:bundle-{uuid.uuid4().hex[:6]}"  # the node image under a name of its own
-    (tmp_path / "registry").mkdir()
-    registry, made_cluster = Registry(tmp_path / "registry"), False
+    made_cluster = False
     try:
         assert docker("tag", kind_node_image(), node_tag).returncode == 0
-        # -- the teacher's machine: a registry holding the public names, reached through mirrors
+        made = the_teacher_makes_a_bundle(tmp_path, monkeypatch, reread_settings, node_tag)
+        laptop = a_laptop(tmp_path, monkeypatch, reread_settings, node_tag, name)
+        a_tampered_copy_is_refused(made.bundle, node_tag, name, laptop)
+        made_cluster = True
+        load_s, again_s = loaded_twice(made, name, laptop)
+        loaded_into_a_classroom_registry(made.bundle, tmp_path)
+        chapter_s = chapter_02_runs_offline(monkeypatch, laptop, name)
+        size = made.bundle.stat().st_size
+        print(f"\nbundle: {size} bytes ({size / 1e6:.0f} MB), {len(made.index.images)} images; "
+              f"create {made.seconds:.0f}s, load {load_s:.0f}s (node image, {len(made.index.images) - 1} images, cluster made), "
+              f"again {again_s:.0f}s; "
+              f"chapter 02 offline {chapter_s:.0f}s")
+    finally:
+        if made_cluster:
+            cluster.down("kind", cluster_name=name, progress=quiet)
+        docker("rmi", node_tag)
+
+
+@dataclass
+class Made:
+    """What the teacher's `k8slab bundle create` made, and what it printed."""
+
+    bundle: Path
+    index: archive.Index
+    wanted: list
+    stderr: str
+    seconds: float
+
+
+def the_teacher_makes_a_bundle(tmp_path: Path, monkeypatch, reread_settings, node_tag: str) -> Made:
+    """From a registry holding the public names, reached through mirrors, and the node image in Docker."""
+    (tmp_path / "registry").mkdir()
+    registry = Registry(tmp_path / "registry")
+    try:
         monkeypatch.setenv("K8SLAB_NODE_IMAGE", node_tag)
         reread_settings()
         files = {b.name: fetching.fetch(b) for b in contents.pinned_files()}
@@ -320,103 +353,108 @@ def test_create_then_load_on_an_empty_cluster_then_a_chapter_runs_offline(tools,
         assert [im["name"] for im in index.images] == [w.name for w in wanted]
         assert {m["path"] for m in index.manifests} >= {"manifests/rook-v1.20.6/images.txt",
                                                          "manifests/dashboard-v2.7.0/recommended.yaml"}
+    finally:
         registry.stop()
-        registry = None
+    return Made(bundle, index, wanted, made.stderr, create_s)
 
-        # -- a laptop: empty caches, no mirror, no seed folders, the node image not in Docker
-        assert docker("rmi", node_tag).returncode == 0
-        laptop = tmp_path / "laptop-home"
-        monkeypatch.setenv("K8SLAB_HOME", str(laptop))
-        for var in ("K8SLAB_MIRRORS", "K8SLAB_IMAGES", "K8SLAB_ROOK_FROM_DIR", "K8SLAB_DASHBOARD_FROM_DIR",
-                    "K8SLAB_KUBECONFIG", "K8SLAB_PROVIDER"):
-            monkeypatch.delenv(var, raising=False)
-        monkeypatch.setenv("K8SLAB_CLUSTER", name)
-        require_free_ports(PORTS)
-        monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
-        reread_settings()  # the laptop's settings; the kit's current cluster comes back afterwards
 
-        # a tampered copy: refused before anything is loaded (the node image comes first in the file)
-        tampered = tmp_path / "tampered.tar"
-        shutil.copyfile(bundle, tampered)
-        with tarfile.open(tampered) as t:
-            member = t.getmember(archive.member_name("busybox:1.36"))
-        with open(tampered, "r+b") as f:
-            f.seek(member.offset_data + member.size // 2)
-            byte = f.read(1)
-            f.seek(-1, 1)
-            f.write(bytes([byte[0] ^ 0xFF]))
-        refused = subprocess.run([sys.executable, "-m", "k8slab.cli", "bundle", "load", str(tampered)],
-                                 capture_output=True, text=True)
-        assert refused.returncode == 1
-        assert refused.stderr.strip().splitlines()[-1] == (
-            f"error: bundle {tampered} is damaged: images/busybox_1.36.tar does not match its checksum "
-            "(copy it again from the teacher)")
-        assert docker("image", "inspect", node_tag).returncode, "Docker did not get the node image"
-        assert not engine.kind_nodes(name), "no cluster was made"
-        assert not (laptop / "cache").exists(), "nothing went into the cache"
+def a_laptop(tmp_path: Path, monkeypatch, reread_settings, node_tag: str, name: str) -> Path:
+    """Empty caches, no mirror, no seed folders, the node image not in Docker; its K8SLAB_HOME."""
+    assert docker("rmi", node_tag).returncode == 0
+    laptop = tmp_path / "laptop-home"
+    monkeypatch.setenv("K8SLAB_HOME", str(laptop))
+    for var in ("K8SLAB_MIRRORS", "K8SLAB_IMAGES", "K8SLAB_ROOK_FROM_DIR", "K8SLAB_DASHBOARD_FROM_DIR",
+                "K8SLAB_KUBECONFIG", "K8SLAB_PROVIDER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("K8SLAB_CLUSTER", name)
+    require_free_ports(PORTS)
+    monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
+    reread_settings()  # the laptop's settings; the kit's current cluster comes back afterwards
+    return laptop
 
-        # the real one, twice (loading again is fine)
-        lines, before = [], []
-        node = f"{name}-control-plane"
 
-        def progress(line: str) -> None:
-            lines.append(line)
-            if line.startswith(f"[2/{len(wanted)}] "):  # the new node, with only busybox:1.36 loaded yet
-                before.append(node_images(node))
+def a_tampered_copy_is_refused(bundle: Path, node_tag: str, name: str, laptop: Path) -> None:
+    """Before anything is loaded (the node image comes first in the file)."""
+    tampered = bundle.with_name("tampered.tar")
+    shutil.copyfile(bundle, tampered)
+    with tarfile.open(tampered) as t:
+        member = t.getmember(archive.member_name("busybox:1.36"))
+    with open(tampered, "r+b") as f:
+        f.seek(member.offset_data + member.size // 2)
+        byte = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    refused = subprocess.run([sys.executable, "-m", "k8slab.cli", "bundle", "load", str(tampered)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: bundle {tampered} is damaged: images/busybox_1.36.tar does not match its checksum "
+        "(copy it again from the teacher)")
+    assert docker("image", "inspect", node_tag).returncode, "Docker did not get the node image"
+    assert not engine.kind_nodes(name), "no cluster was made"
+    assert not (laptop / "cache").exists(), "nothing went into the cache"
 
-        started = time.monotonic()
-        made_cluster = True
-        from k8slab.bundling import load
 
-        load(bundle, progress=progress)
-        load_s = time.monotonic() - started
-        assert lines[1] == f"checked: {len(index.members)} members match their sha256 and size"
-        assert f"creating the kind cluster {name!r} (a few minutes the first time)" in lines
-        assert docker("image", "inspect", node_tag).returncode == 0
-        assert "docker.io/library/busybox:1.36" in before[0]
-        assert not [w.name for w in wanted[2:] if references.normalize(w.name) in before[0]], "the new node had none of them"
-        listed = node_images(node)
-        for image in ("docker.io/library/busybox", "docker.io/library/nginx", "quay.io/ceph/ceph", "docker.io/kubernetesui/dashboard"):
-            assert image in listed, listed
-        rook_files = fetching.fetch(contents.pinned_files()[0], base_url="http://127.0.0.1:9/")  # offline: the cache answers
-        assert "images.txt" in rook_files and rook_files["crds.yaml"].is_relative_to(laptop / "cache")
-        print("\n" + made.stderr + "\n".join(lines))
-        lines.clear()
-        started = time.monotonic()
-        load(bundle, progress=lines.append)
-        again_s = time.monotonic() - started
-        assert f"reusing the kind cluster {name!r}" in lines
+def loaded_twice(made: Made, name: str, laptop: Path) -> tuple[float, float]:
+    """The real bundle onto a new cluster, then again (loading again is fine); the seconds each took."""
+    from k8slab.bundling import load
 
-        # the classroom registry instead of the nodes: the images under their own paths, as a mirror serves them
-        (tmp_path / "classroom").mkdir()
-        registry = Registry(tmp_path / "classroom")
+    lines, before = [], []
+    node = f"{name}-control-plane"
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        if line.startswith(f"[2/{len(made.wanted)}] "):  # the new node, with only busybox:1.36 loaded yet
+            before.append(node_images(node))
+
+    started = time.monotonic()
+    load(made.bundle, progress=progress)
+    load_s = time.monotonic() - started
+    assert lines[1] == f"checked: {len(made.index.members)} members match their sha256 and size"
+    assert f"creating the kind cluster {name!r} (a few minutes the first time)" in lines
+    assert docker("image", "inspect", made.index.node_image).returncode == 0
+    assert "docker.io/library/busybox:1.36" in before[0]
+    assert not [w.name for w in made.wanted[2:] if references.normalize(w.name) in before[0]], "the new node had none of them"
+    listed = node_images(node)
+    for image in ("docker.io/library/busybox", "docker.io/library/nginx", "quay.io/ceph/ceph", "docker.io/kubernetesui/dashboard"):
+        assert image in listed, listed
+    rook_files = fetching.fetch(contents.pinned_files()[0], base_url="http://127.0.0.1:9/")  # offline: the cache answers
+    assert "images.txt" in rook_files and rook_files["crds.yaml"].is_relative_to(laptop / "cache")
+    print("\n" + made.stderr + "\n".join(lines))
+    lines.clear()
+    started = time.monotonic()
+    load(made.bundle, progress=lines.append)
+    again_s = time.monotonic() - started
+    assert f"reusing the kind cluster {name!r}" in lines
+    return load_s, again_s
+
+
+def loaded_into_a_classroom_registry(bundle: Path, tmp_path: Path) -> None:
+    """The classroom registry instead of the nodes: the images under their own paths, as a mirror serves them."""
+    from k8slab.bundling import load
+
+    (tmp_path / "classroom").mkdir()
+    registry = Registry(tmp_path / "classroom")
+    try:
         load(bundle, registry=f"127.0.0.1:{registry.port}", progress=quiet)
         for path in ("library/busybox/manifests/1.36", "ceph/ceph/manifests/v20.2.4", "kubernetesui/dashboard/manifests/v2.7.0"):
             assert f" /v2/{path} " in registry.log.read_text(), path
-        registry.stop()
-        registry = None
-
-        # chapter 02 on the spare cluster, by the guide's own image names, with no registry anywhere
-        import nbformat
-        from nbclient import NotebookClient
-
-        monkeypatch.setenv("KUBECONFIG", str(laptop / f"{name}.kubeconfig"))
-        monkeypatch.setenv("K8SLAB_RUN_SOLUTIONS", "1")  # its exercises' reference answers run, as in CI
-        nb = nbformat.read(CHAPTER, as_version=4)
-        started = time.monotonic()
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
-        chapter_s = time.monotonic() - started
-        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-        assert not [o for o in outputs if o.output_type == "error"]
-        assert not any("image override" in (o.get("text") or "") for o in outputs)
-        print(f"\nbundle: {bundle.stat().st_size} bytes ({bundle.stat().st_size / 1e6:.0f} MB), {len(index.images)} images; "
-              f"create {create_s:.0f}s, load {load_s:.0f}s (node image, {len(index.images) - 1} images, cluster made), "
-              f"again {again_s:.0f}s; "
-              f"chapter 02 offline {chapter_s:.0f}s")
     finally:
-        if registry:
-            registry.stop()
-        if made_cluster:
-            cluster.down("kind", cluster_name=name, progress=quiet)
-        docker("rmi", node_tag)
-    assert not engine.kind_nodes(name)
+        registry.stop()
+
+
+def chapter_02_runs_offline(monkeypatch, laptop: Path, name: str) -> float:
+    """Chapter 02 on the spare cluster, by the guide's own image names, with no registry anywhere; its seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("KUBECONFIG", str(laptop / f"{name}.kubeconfig"))
+    monkeypatch.setenv("K8SLAB_RUN_SOLUTIONS", "1")  # its exercises' reference answers run, as in CI
+    nb = nbformat.read(CHAPTER, as_version=4)
+    started = time.monotonic()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+    seconds = time.monotonic() - started
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not any("image override" in (o.get("text") or "") for o in outputs)
+    return seconds

@@ -58,7 +58,7 @@ def lab(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     shutil.rmtree(PAGES, ignore_errors=True)
     PAGES.mkdir(parents=True)
-    with serving(args, env, base, token, "pages-jupyterlab.log", within=90):
+    with serving(args, env, base, token, log_name="pages-jupyterlab.log", within=90):
         from playwright.sync_api import sync_playwright
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

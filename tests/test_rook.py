@@ -336,7 +336,8 @@ def test_loop_device_attach_reuse_and_remove(standin_node):
 
 @pytest.mark.docker
 @pytest.mark.cluster
-def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, kube, namespace, chosen, kit_home, rook_dir):
+@pytest.mark.usefixtures("kit_home")
+def test_create_and_teardown_on_kind_make_and_remove_the_osd_disk(standin_node, kube, namespace, chosen, rook_dir):
     """The kind path end to end, up to what 1.20 cannot do: the loop device is made in the (stand-in)
     kind node, the CephCluster is refused (no CephCluster CRD on 1.20), teardown removes the disk."""
     chosen(kube, provider="kind", cluster_name=standin_node)

@@ -9,6 +9,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from .. import cluster, config, fetching, images, session
 from ..layers import human
@@ -18,7 +19,7 @@ from . import archive, contents, pulling
 from .progress import Meter
 
 
-def load(path: str | Path, registry: str | None = None, provider: str | None = None, cluster_name: str | None = None,
+def load(path: str | Path, registry: str | None = None, *, provider: str | None = None, cluster_name: str | None = None,
          progress: Progress = print, meter: Meter | None = None) -> archive.Index:
     """Verify, then load; `registry` (host:port) gets the cluster's images instead of the nodes."""
     path = Path(path).expanduser().resolve()
@@ -27,51 +28,62 @@ def load(path: str | Path, registry: str | None = None, provider: str | None = N
     progress(f"checking {path} ({human(size)}) against its bundle.json")
     index = archive.verify(path, meter and (lambda n: meter(n, size)))
     progress(f"checked: {len(index.members)} members match their sha256 and size")
-    settings = session.settings()
     with tarfile.open(path, "r:") as tar, tempfile.TemporaryDirectory(prefix="k8slab-bundle-") as tmp:
         scratch = Path(tmp)
 
         def unpack(member: str, name: str = "image.tar") -> Path:
             return archive.extract(tar, path, index, member, scratch / name)
 
-        total = len(index.images)
-        for i, image in enumerate(index.images, 1):
-            if image["name"] == index.node_image:
-                loaded = images.load(unpack(image["archive"]))
-                _remember_node_image(settings, image["name"], loaded)
-                progress(f"[{i}/{total}] {image['name']} ({image['source']}) -> Docker, {_size(index, image)}")
-
-        by_set: dict[str, list[dict]] = {}
-        for m in index.manifests:
-            by_set.setdefault(m["set"], []).append(m)
-        for name, members in by_set.items():
-            folder = scratch / name
-            folder.mkdir()
-            for m in members:
-                unpack(m["path"], f"{name}/{m['file']}")
-            b = next(b for b in contents.pinned_files() if b.name == name)
-            fetching.fetch(b, [m["file"] for m in members], from_dir=folder)
-            progress(f"{name} {members[0]['version']}: {', '.join(m['file'] for m in members)} into the kit's cache")
-
+        _load_node_image(index, unpack, progress)
+        _load_files(index, unpack, scratch, progress)
         rest = [(i, im) for i, im in enumerate(index.images, 1) if im["name"] != index.node_image]
         c = None
         if registry is None and any(contents.CLUSTER in im["into"] for _, im in rest):
             c = cluster.up(provider, progress=progress, cluster_name=cluster_name, node_image=index.node_image)
         for i, image in rest:
-            file = unpack(image["archive"])
-            where = []
-            if contents.CLUSTER in image["into"]:
-                if registry:
-                    where.append(pulling.push(file, image["name"], registry, scratch))
-                else:
-                    c.provider.load_archive(file)
-                    where.append(f"the nodes of {c.name}")
-            if contents.DOCKER in image["into"] and not registry:
-                images.load(file)
-                where.insert(0, "Docker")
-            progress(f"[{i}/{total}] {image['name']} ({image['source']}) -> {', '.join(where)}, {_size(index, image)}")
+            where = _place(unpack(image["archive"]), image, registry, c, scratch)
+            progress(f"[{i}/{len(index.images)}] {image['name']} ({image['source']}) -> {', '.join(where)}, {_size(index, image)}")
     progress(f"loaded {path.name} in {time.monotonic() - started:.0f}s")
     return index
+
+
+def _load_node_image(index: archive.Index, unpack: Callable[[str], Path], progress: Progress) -> None:
+    """Into Docker first: `k8slab up` makes the cluster from it."""
+    for i, image in enumerate(index.images, 1):
+        if image["name"] == index.node_image:
+            loaded = images.load(unpack(image["archive"]))
+            _remember_node_image(session.settings(), image["name"], loaded)
+            progress(f"[{i}/{len(index.images)}] {image['name']} ({image['source']}) -> Docker, {_size(index, image)}")
+
+
+def _load_files(index: archive.Index, unpack: Callable[[str, str], Path], scratch: Path, progress: Progress) -> None:
+    """Each set of pinned files into the kit's cache, as if fetched from upstream."""
+    by_set: dict[str, list[dict]] = {}
+    for m in index.manifests:
+        by_set.setdefault(m["set"], []).append(m)
+    for name, members in by_set.items():
+        folder = scratch / name
+        folder.mkdir()
+        for m in members:
+            unpack(m["path"], f"{name}/{m['file']}")
+        b = next(b for b in contents.pinned_files() if b.name == name)
+        fetching.fetch(b, [m["file"] for m in members], from_dir=folder)
+        progress(f"{name} {members[0]['version']}: {', '.join(m['file'] for m in members)} into the kit's cache")
+
+
+def _place(file: Path, image: dict, registry: str | None, c: cluster.Cluster | None, scratch: Path) -> list[str]:
+    """One image archive into the registry or the cluster's nodes, and Docker; where it went."""
+    where = []
+    if contents.CLUSTER in image["into"]:
+        if registry:
+            where.append(pulling.push(file, image["name"], registry, scratch))
+        else:
+            c.provider.load_archive(file)
+            where.append(f"the nodes of {c.name}")
+    if contents.DOCKER in image["into"] and not registry:
+        images.load(file)
+        where.insert(0, "Docker")
+    return where
 
 
 def _size(index: archive.Index, image: dict) -> str:

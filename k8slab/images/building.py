@@ -55,6 +55,7 @@ class Build:
 def build(
     path: str | Path = HELLO,
     tag: str = "hello",
+    *,
     base: str | None = None,
     progress: Progress = print,
     nocache: bool = False,

@@ -78,6 +78,7 @@ class Running:
 
 def run_local(
     image: str = "hello",
+    *,
     host_port: int | None = None,
     container_port: int = 8080,
     ready_log: str | None = READY_LOG,

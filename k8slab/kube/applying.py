@@ -190,6 +190,7 @@ def list_objects(
 
 def delete(
     manifest=None,
+    *,
     kind: str | None = None,
     name: str | None = None,
     namespace: str | None = None,
@@ -227,7 +228,7 @@ def delete(
     return deleted
 
 
-def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1",
+def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1", *,
           kube: Kube | None = None) -> dict:
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change.
 

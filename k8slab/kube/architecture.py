@@ -54,7 +54,7 @@ def readiness_checks(kube: Kube) -> dict[str, bool]:
     return {m[2]: m[1] == "+" for m in map(_CHECK.match, text.splitlines()) if m}
 
 
-def _part(name: str, title: str, healthy: bool | None, source: str, detail: str = "", version: str = "") -> dict:
+def _part(name: str, title: str, healthy: bool | None, source: str, detail: str = "", *, version: str = "") -> dict:
     return {"name": name, "title": title, "healthy": healthy, "source": source, "detail": detail, "version": version}
 
 
@@ -68,12 +68,23 @@ def _lease_health(lease: dict | None) -> tuple[bool, str] | None:
     return fresh, "renews its leader lease" if fresh else f"has not renewed its leader lease for {age:.0f}s"
 
 
-def _control_plane(name, title, pods, checks, leases, statuses) -> dict:
+def _control_plane(name: str, title: str, *, pods: list[dict], checks: dict[str, bool], leases: dict[str, dict],
+                   statuses: dict[str, tuple[bool, str]]) -> dict:
+    """The best report of one control-plane component: its static pods, else /readyz, its lease, componentstatuses."""
+    return (_static_pods(name, title, pods) or _readyz(name, title, checks) or _lease(name, title, leases)
+            or _componentstatus(name, title, statuses) or _part(name, title, None, "none", "the cluster does not report it"))
+
+
+def _static_pods(name: str, title: str, pods: list[dict]) -> dict | None:
     mine = [p for p in pods if (p["metadata"].get("labels") or {}).get("component") == name]
-    if mine:
-        ready = all(is_ready(p) for p in mine)
-        where = ", ".join(sorted((p.get("spec") or {}).get("nodeName") or "?" for p in mine))
-        return _part(name, title, ready, "static pod", f"{len(mine)} pod(s) on {where}" + ("" if ready else ", not Ready"))
+    if not mine:
+        return None
+    ready = all(is_ready(p) for p in mine)
+    where = ", ".join(sorted((p.get("spec") or {}).get("nodeName") or "?" for p in mine))
+    return _part(name, title, ready, "static pod", f"{len(mine)} pod(s) on {where}" + ("" if ready else ", not Ready"))
+
+
+def _readyz(name: str, title: str, checks: dict[str, bool]) -> dict | None:
     if name == "kube-apiserver":
         failed = sorted(k for k, ok in checks.items() if not ok)
         return _part(name, title, bool(checks) and not failed, "/readyz",
@@ -81,18 +92,24 @@ def _control_plane(name, title, pods, checks, leases, statuses) -> dict:
     if name == "etcd" and "etcd" in checks:
         return _part(name, title, checks["etcd"], "/readyz",
                      "the API server reaches it" if checks["etcd"] else "the API server cannot reach it")
+    return None
+
+
+def _lease(name: str, title: str, leases: dict[str, dict]) -> dict | None:
     lease = _lease_health(leases.get(name))
-    if lease:
-        return _part(name, title, lease[0], "lease", lease[1])
+    return _part(name, title, lease[0], "lease", lease[1]) if lease else None
+
+
+def _componentstatus(name: str, title: str, statuses: dict[str, tuple[bool, str]]) -> dict | None:
     cs = statuses.get(_COMPONENTSTATUS.get(name, name))
-    if cs is not None:
-        ok, message = cs
-        if ok:
-            return _part(name, title, True, "componentstatus", "healthy")
-        if "connection refused" in message:  # --port=0, as kubeadm sets it: the probe says nothing
-            return _part(name, title, None, "componentstatus", "runs without the insecure health port the API server probes")
-        return _part(name, title, False, "componentstatus", message)
-    return _part(name, title, None, "none", "the cluster does not report it")
+    if cs is None:
+        return None
+    ok, message = cs
+    if ok:
+        return _part(name, title, True, "componentstatus", "healthy")
+    if "connection refused" in message:  # --port=0, as kubeadm sets it: the probe says nothing
+        return _part(name, title, None, "componentstatus", "runs without the insecure health port the API server probes")
+    return _part(name, title, False, "componentstatus", message)
 
 
 def _component_statuses(kube: Kube) -> dict[str, tuple[bool, str]]:
@@ -107,19 +124,19 @@ def _kube_proxy(kube: Kube, node: str, pods: list[dict], version: str) -> dict:
     mine = [p for p in pods if (p["metadata"].get("labels") or {}).get("k8s-app") == "kube-proxy"
             and (p.get("spec") or {}).get("nodeName") == node]
     if mine:
-        return _part("kube-proxy", "kube-proxy", all(is_ready(p) for p in mine), "pod", "DaemonSet pod", version)
+        return _part("kube-proxy", "kube-proxy", all(is_ready(p) for p in mine), "pod", "DaemonSet pod", version=version)
     status, text = _get(kube, f"/api/v1/nodes/{node}:10256/proxy/healthz", timeout=3)
     if status == 200:
-        return _part("kube-proxy", "kube-proxy", True, "healthz", "its /healthz answers through the API server", version)
+        return _part("kube-proxy", "kube-proxy", True, "healthz", "its /healthz answers through the API server", version=version)
     return _part("kube-proxy", "kube-proxy", None, "none", "runs outside pods; its health port is not reachable through the API server",
-                 version)
+                 version=version)
 
 
 def _kubelet(kube: Kube, node: str, ready: bool, message: str, version: str) -> dict:
     status, text = _get(kube, f"/api/v1/nodes/{node}/proxy/healthz", timeout=3)
     if status == 200 and text.strip() == "ok":
-        return _part("kubelet", "Kubelet", ready, "healthz", "its /healthz answers through the API server; " + message, version)
-    return _part("kubelet", "Kubelet", ready, "node status", message, version)
+        return _part("kubelet", "Kubelet", ready, "healthz", "its /healthz answers through the API server; " + message, version=version)
+    return _part("kubelet", "Kubelet", ready, "node status", message, version=version)
 
 
 def _node(kube: Kube, node: dict, pods: list[dict]) -> dict:
@@ -137,7 +154,7 @@ def _node(kube: Kube, node: dict, pods: list[dict]) -> dict:
         "pods": len(running),
         "components": [
             _part("container-runtime", "Container runtime", ready, "node status",
-                  "" if ready else cond.get("message", ""), info.get("containerRuntimeVersion", "")),
+                  "" if ready else cond.get("message", ""), version=info.get("containerRuntimeVersion", "")),
             _kubelet(kube, name, ready, cond.get("message", ""), info.get("kubeletVersion", "")),
             _kube_proxy(kube, name, pods, info.get("kubeProxyVersion", "")),
         ],
@@ -169,7 +186,7 @@ def discover(kube: Kube | None = None) -> dict:
     _, version = _get(kube, "/version")
     return {
         "version": json.loads(version).get("gitVersion", "") if version.startswith("{") else "",
-        "control_plane": [_control_plane(n, t, pods, checks, leases, statuses) for n, t in CONTROL_PLANE],
+        "control_plane": [_control_plane(n, t, pods=pods, checks=checks, leases=leases, statuses=statuses) for n, t in CONTROL_PLANE],
         "nodes": [_node(kube, n, pods) for n in _items(kube, "/api/v1/nodes")],
         "addons": _addons(pods),
         "checks": checks,

@@ -45,20 +45,24 @@ def translate(e: Exception, what: str, kube: "Kube | None" = None) -> K8sLabErro
     if isinstance(e, K8sLabError):
         return e
     if isinstance(e, ApiException) and e.status:
-        cls = _STATUS_ERRORS.get(e.status, K8sLabError)
-        msg = _server_message(e)
-        if e.status == 401:
-            return Forbidden(f"{what}: the cluster rejected the kit's credentials", "the kubeconfig is stale; run `k8slab up` again")
-        if e.status == 500 and "typed patch" in msg:  # server-side apply on 1.18-1.20 reports schema errors so
-            return Invalid(f"{what}: {msg.removeprefix('failed to create typed patch object: ')}")
-        if e.status == 409 and "conflict" in msg.lower() and "apply" in what:
-            return Conflict(f"{what}: {msg}", "another field manager owns these fields")
-        return cls(f"{what}: {msg}")
+        return _answered(e, what)
     if isinstance(e, (urllib3.exceptions.HTTPError, OSError, ApiException)):
         if kube is not None:
             return kube.unreachable(what)
         return ClusterUnreachable(f"{what}: the cluster's API server does not answer", UNREACHABLE_HINT)
     return K8sLabError(f"{what}: {e}")
+
+
+def _answered(e: ApiException, what: str) -> K8sLabError:
+    """The error for an HTTP error status the API server answered with."""
+    msg = _server_message(e)
+    if e.status == 401:
+        return Forbidden(f"{what}: the cluster rejected the kit's credentials", "the kubeconfig is stale; run `k8slab up` again")
+    if e.status == 500 and "typed patch" in msg:  # server-side apply on 1.18-1.20 reports schema errors so
+        return Invalid(f"{what}: {msg.removeprefix('failed to create typed patch object: ')}")
+    if e.status == 409 and "conflict" in msg.lower() and "apply" in what:
+        return Conflict(f"{what}: {msg}", "another field manager owns these fields")
+    return _STATUS_ERRORS.get(e.status, K8sLabError)(f"{what}: {msg}")
 
 
 @contextmanager

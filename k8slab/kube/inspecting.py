@@ -12,7 +12,7 @@ from ..errors import K8sLabError
 from .client import Kube, current, translating
 
 
-def logs(pod: str, namespace: str = "default", container: str | None = None, tail: int | None = None,
+def logs(pod: str, namespace: str = "default", container: str | None = None, *, tail: int | None = None,
          previous: bool = False, kube: Kube | None = None) -> str:
     """A container's log; `previous=True` reads the run before the last restart (`kubectl logs --previous`).
 
@@ -89,19 +89,6 @@ def port_forward(pod: str, port: int, namespace: str = "default", local_port: in
     server = socket.create_server(("127.0.0.1", local_port))
     stop = threading.Event()
 
-    def pump(src, dst):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
     def serve():
         server.settimeout(0.5)
         while not stop.is_set():
@@ -111,15 +98,7 @@ def port_forward(pod: str, port: int, namespace: str = "default", local_port: in
                 continue
             except OSError:
                 return
-            try:
-                with translating(f"forwarding to pod {pod}:{port}", kube):
-                    pf = portforward(kube.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
-                remote = pf.socket(port)
-            except K8sLabError:
-                conn.close()
-                continue
-            for a, b in ((conn, remote), (remote, conn)):
-                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+            _forward(conn, pod, port, namespace, kube)
 
     thread = threading.Thread(target=serve, daemon=True, name=f"port-forward {pod}:{port}")
     thread.start()
@@ -129,3 +108,30 @@ def port_forward(pod: str, port: int, namespace: str = "default", local_port: in
         stop.set()
         server.close()
         thread.join(timeout=2)
+
+
+def _forward(conn: socket.socket, pod: str, port: int, namespace: str, kube: Kube) -> None:
+    """One accepted connection to the pod's port, both ways; closed if the API server will not forward."""
+    try:
+        with translating(f"forwarding to pod {pod}:{port}", kube):
+            pf = portforward(kube.core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
+        remote = pf.socket(port)
+    except K8sLabError:
+        conn.close()
+        return
+    for a, b in ((conn, remote), (remote, conn)):
+        threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

@@ -25,7 +25,7 @@ def validate_guide(**fetch_args) -> list[validating.Problem]:
     return validating.validate([spec.guide_cluster()], crds(**fetch_args))
 
 
-def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: Progress = print,
+def create(namespace: str = spec.NAMESPACE, *, kube: Kube | None = None, progress: Progress = print,
            size_gb: int = 6, name: str = spec.CLUSTER_NAME, thresholds: dict | None = None, **fetch_args) -> list[dict] | None:
     """Preflight, the loop device in the kind node, then the CephCluster and its `.mgr` pool.
 
@@ -35,7 +35,7 @@ def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: 
     Used in chapter 04b.
     """
     image = session.settings().images.get(spec.CEPH_IMAGE, spec.CEPH_IMAGE)  # a classroom mirror, if configured
-    validating.check(spec.cluster("NODE", "loop0", namespace, name, image), crds(**fetch_args))
+    validating.check(spec.cluster("NODE", "loop0", namespace, name, ceph_image=image), crds(**fetch_args))
     chosen = session.provider()  # the cluster chosen last: its provider says where the node is
     if chosen.name != "kind":
         progress(f"not created: the {chosen.name} provider has no kind node to hold the OSD's loop device "
@@ -46,7 +46,7 @@ def create(namespace: str = spec.NAMESPACE, kube: Kube | None = None, progress: 
     device = loopdev.attach(container, size_gb)
     progress(f"OSD disk: /dev/{device} in {container} (a {size_gb} GB sparse file, {loopdev.IMAGE_FILE})")
     kube = kube or current()
-    applied = [applying.apply_one(o, None, kube) for o in spec.cluster(container, device, namespace, name, image)]
+    applied = [applying.apply_one(o, None, kube) for o in spec.cluster(container, device, namespace, name, ceph_image=image)]
     progress(f"CephCluster/{name} created in {namespace}: the operator starts a mon, a mgr and the OSD next")
     return applied
 

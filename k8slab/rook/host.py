@@ -73,7 +73,7 @@ def default_disk_path() -> str:
     return "/var/lib/docker" if Path("/var/lib/docker").is_dir() else str(Path.home())
 
 
-def check_host(min_memory_gib: float = 4, min_disk_gib: float = 10, min_cores: int = 2, need_rbd: bool = True,
+def check_host(*, min_memory_gib: float = 4, min_disk_gib: float = 10, min_cores: int = 2, need_rbd: bool = True,
                disk_path: str | Path | None = None, proc: Path = Path("/proc"),
                sys_module: Path = Path("/sys/module"), modules: Path = Path("/lib/modules")) -> HostCheck:
     """Measure the host and list what falls short (never raises for a small machine).

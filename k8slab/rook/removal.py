@@ -43,7 +43,7 @@ def _delete_custom_resources(objs, namespace, kube, progress, grace) -> None:
             except WaitTimeout:
                 progress(f"{kind}/{name} kept by its finalizers (no operator to release them): removing them")
                 try:
-                    applying.patch(kind, name, {"metadata": {"finalizers": None}}, namespace, api_version, kube)
+                    applying.patch(kind, name, {"metadata": {"finalizers": None}}, namespace, api_version, kube=kube)
                 except NotFound:
                     continue
                 waiting.wait_gone(api_version, kind, name, namespace, timeout=grace, kube=kube)

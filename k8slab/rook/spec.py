@@ -26,7 +26,7 @@ DASHBOARD_SERVICE = "rook-ceph-mgr-dashboard-external-http"
 PASSWORD_SECRET = "rook-ceph-dashboard-password"
 
 
-def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUSTER_NAME,
+def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUSTER_NAME, *,
             ceph_image: str = CEPH_IMAGE, data_dir: str = DATA_DIR) -> list[dict]:
     """A single-node CephCluster whose one OSD is `device` (e.g. `loop7`) on `node`, and the
     `.mgr` pool with one replica (the default three never become healthy on one OSD).

@@ -33,7 +33,8 @@ class EventFeed(LiveWidget):
     Used in chapters 06, 09.
     """
 
-    def __init__(self, obj=None, namespace: str | None = None, max_events: int = 100, max_rows: int = 20, kube=None, start: bool = True):
+    def __init__(self, obj=None, namespace: str | None = None, *, max_events: int = 100, max_rows: int = 20, kube=None,
+                 start: bool = True):
         self.kind, self.name, obj_ns = _target(obj)
         self.namespace = namespace or obj_ns or "default"
         self.max_events, self.max_rows = max_events, max_rows

@@ -30,7 +30,7 @@ class LogView(LiveWidget):
     Used in chapters 06, 09.
     """
 
-    def __init__(self, pod: str | None = None, namespace: str = "default", deployment: str | None = None,
+    def __init__(self, pod: str | None = None, namespace: str = "default", *, deployment: str | None = None,
                  container: str | None = None, max_lines: int = 500, tail: int | None = 100, kube=None, start: bool = True):
         if bool(pod) == bool(deployment):
             raise K8sLabError("LogView needs a pod or a deployment, not both or neither",

@@ -46,24 +46,31 @@ def differences(obj: dict | None) -> list[tuple[str, object, object]]:
         if desired is not None and desired != observed:
             out.append((f"{want} vs {got}", desired, observed))
     if obj.get("kind") == "Pod":
-        images = {c["name"]: c.get("image") for c in (obj.get("spec") or {}).get("containers") or []}
-        for cs in status.get("containerStatuses") or []:
-            if not cs.get("ready"):
-                state = cs.get("state") or {}
-                why = (state.get("waiting") or state.get("terminated") or {}).get("reason") or "not ready"
-                out.append((f"container {cs['name']} ({images.get(cs['name'])})", "ready", why))
-        if status.get("phase") not in ("Running", "Succeeded"):
-            out.append(("status.phase", "Running", status.get("phase") or "Pending"))
+        out.extend(_pod_differences(obj, status))
     for cond in status.get("conditions") or []:
         if cond.get("type") in GOOD and cond.get("status") != "True" and obj.get("kind") != "Pod":
             out.append((f"condition {cond['type']}", "True", f"{cond.get('status')} ({cond.get('reason') or ''})".replace(" ()", "")))
     return out
 
 
+def _pod_differences(pod: dict, status: dict) -> list[tuple[str, object, object]]:
+    """Containers not ready, and a phase that is not Running (a Pod has no spec.replicas to compare)."""
+    out = []
+    images = {c["name"]: c.get("image") for c in (pod.get("spec") or {}).get("containers") or []}
+    for cs in status.get("containerStatuses") or []:
+        if not cs.get("ready"):
+            state = cs.get("state") or {}
+            why = (state.get("waiting") or state.get("terminated") or {}).get("reason") or "not ready"
+            out.append((f"container {cs['name']} ({images.get(cs['name'])})", "ready", why))
+    if status.get("phase") not in ("Running", "Succeeded"):
+        out.append(("status.phase", "Running", status.get("phase") or "Pending"))
+    return out
+
+
 class SpecStatus(LiveWidget):
     """`SpecStatus("Deployment", "web")` or `SpecStatus(obj)`: spec and status side by side, live."""
 
-    def __init__(self, kind_or_obj, name: str | None = None, namespace: str = "default", api_version: str | None = None,
+    def __init__(self, kind_or_obj, name: str | None = None, namespace: str = "default", *, api_version: str | None = None,
                  kube=None, start: bool = True):
         if isinstance(kind_or_obj, dict):
             meta = kind_or_obj.get("metadata") or {}

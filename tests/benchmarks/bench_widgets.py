@@ -92,7 +92,7 @@ def bench_latency(kube, toggles: int, gap: float) -> dict:
             "added_ms": statistics.median(b - a for a, b in zip(raw_lat, widget_lat, strict=True)) * 1000}
 
 
-def _timed_changes(kube, ns: str, count: int, gap: float, raw_first: bool, start: int) -> tuple[list, list]:
+def _timed_changes(kube, ns: str, count: int, gap: float, *, raw_first: bool, start: int) -> tuple[list, list]:
     """`count` changes of the pod's status.reason: seconds until a raw watch, and until a PodTable's view, had each."""
     raw_stop, both = watching.Stop(), threading.Condition()
     raw_seen: dict[str, float] = {}
@@ -147,68 +147,95 @@ def bench_scale(kube, count: int, gap: float, deletes: int = 30) -> dict:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda i: kube.core.create_namespaced_pod(ns, body(i)), range(count)))
         created = time.perf_counter() - started
-
-        raw_lists, first_renders = [], []
-        for turn in range(5):
-            gc.collect()
-            s = time.perf_counter()  # the floor: one raw list of the same pods and json.loads of it
-            resp = kube.dyn.request("GET", f"/api/v1/namespaces/{ns}/pods", serialize=False, _request_timeout=(10, 120))
-            assert len(json.loads(resp.data)["items"]) == count
-            raw_lists.append(time.perf_counter() - s)
-            gc.collect()
-            t0 = time.perf_counter()
-            table = PodTable(namespace=ns, kube=kube)
-            hit, when = html_watcher(table, lambda html: f": {count} pods" in html)
-            assert hit.wait(120) or f": {count} pods" in table._view.value, table.summary()
-            first_renders.append((when[0] if when else time.perf_counter()) - t0)
-            if turn < 4:
-                table.close()
+        raw_lists, first_renders, table = _first_renders(kube, ns, count)
         renders = []
         for _ in range(20):
             s = time.perf_counter()
             table._render()
             renders.append(time.perf_counter() - s)
-
-        raw_stop, raw_seen, raw_cond = watching.Stop(), {}, threading.Condition()
-
-        def raw():
-            for etype, obj in watching.follow("v1", "Pod", ns, stop=raw_stop, kube=kube):
-                if etype == "DELETED":
-                    with raw_cond:
-                        raw_seen[obj["metadata"]["name"]] = time.perf_counter()
-                        raw_cond.notify_all()
-        threading.Thread(target=raw, daemon=True).start()
+        raw = DeleteWatch(kube, ns)
         time.sleep(1)  # let the raw watch list before the first delete (the benchmark, not the package, sleeps)
-        raw_lat, widget_lat = [], []
-        for i in range(deletes):
-            time.sleep(gap + random.uniform(0, table.min_interval))
-            name, left = f"p{i:05d}", count - i - 1
-            hit, when = html_watcher(table, lambda html, n=left: f": {n} pods" in html)
-            t0 = time.perf_counter()
-            kube.core.delete_namespaced_pod(name, ns, grace_period_seconds=0)
-            with raw_cond:
-                raw_cond.wait_for(lambda: name in raw_seen, 30)
-            assert hit.wait(30), table.summary()
-            raw_lat.append(raw_seen[name] - t0)
-            widget_lat.append(when[0] - t0)
-        events_before = table.events
-        burst = min(200, count - deletes)
-        hit, when = html_watcher(table, lambda html, n=count - deletes - burst: f": {n} pods" in html)
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda i: kube.core.delete_namespaced_pod(f"p{i:05d}", ns, grace_period_seconds=0), range(deletes,
-                                                                                                                    deletes + burst)))
-        with raw_cond:
-            raw_cond.wait_for(lambda: len(raw_seen) >= deletes + burst, 60)
-            last_raw = max(raw_seen.values())
-        assert hit.wait(60), table.summary()
-        raw_stop.set()
+        raw_lat, widget_lat = _deleted_one_by_one(kube, table, raw, ns=ns, count=count, deletes=deletes, gap=gap)
+        events_before, burst_lag = _deleted_at_once(kube, table, raw, ns=ns, count=count, deletes=deletes)
+        raw.stop.set()
         table.close()
     r, w = statistics.median(raw_lat), statistics.median(widget_lat)
     raw_list, first_render = statistics.median(raw_lists), statistics.median(first_renders)
     return {"pods": count, "create_s": created, "first_render_s": first_render, "raw_list_s": raw_list,
             "first_render_ratio": first_render / raw_list, "render_ms": statistics.median(renders) * 1000,
             "event_raw_ms": r * 1000, "event_widget_ms": w * 1000, "event_ratio": w / r,
-            "burst_events": table.events - events_before, "burst_lag_ms": (when[0] - last_raw) * 1000}
+            "burst_events": table.events - events_before, "burst_lag_ms": burst_lag * 1000}
+
+
+def _first_renders(kube, ns: str, count: int) -> tuple[list, list, PodTable]:
+    """Five turns of a raw list of the pods against a new PodTable's first render; the last table stays open."""
+    raw_lists, first_renders = [], []
+    for turn in range(5):
+        gc.collect()
+        s = time.perf_counter()  # the floor: one raw list of the same pods and json.loads of it
+        resp = kube.dyn.request("GET", f"/api/v1/namespaces/{ns}/pods", serialize=False, _request_timeout=(10, 120))
+        assert len(json.loads(resp.data)["items"]) == count
+        raw_lists.append(time.perf_counter() - s)
+        gc.collect()
+        t0 = time.perf_counter()
+        table = PodTable(namespace=ns, kube=kube)
+        hit, when = html_watcher(table, lambda html: f": {count} pods" in html)
+        assert hit.wait(120) or f": {count} pods" in table._view.value, table.summary()
+        first_renders.append((when[0] if when else time.perf_counter()) - t0)
+        if turn < 4:
+            table.close()
+    return raw_lists, first_renders, table
+
+
+class DeleteWatch:
+    """A raw watch (the kube layer's `follow`) that notes when each pod's DELETED event arrived."""
+
+    def __init__(self, kube, ns: str):
+        self.stop, self.seen, self.cond = watching.Stop(), {}, threading.Condition()
+        threading.Thread(target=self._run, args=(kube, ns), daemon=True).start()
+
+    def _run(self, kube, ns: str) -> None:
+        for etype, obj in watching.follow("v1", "Pod", ns, stop=self.stop, kube=kube):
+            if etype == "DELETED":
+                with self.cond:
+                    self.seen[obj["metadata"]["name"]] = time.perf_counter()
+                    self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout: float) -> None:
+        with self.cond:
+            self.cond.wait_for(lambda: predicate(self.seen), timeout)
+
+
+def _deleted_one_by_one(kube, table: PodTable, raw: DeleteWatch, *, ns: str, count: int, deletes: int,
+                        gap: float) -> tuple[list, list]:
+    """`deletes` pods deleted one at a time: seconds until the raw watch, and until the view, had each."""
+    raw_lat, widget_lat = [], []
+    for i in range(deletes):
+        time.sleep(gap + random.uniform(0, table.min_interval))
+        name, left = f"p{i:05d}", count - i - 1
+        hit, when = html_watcher(table, lambda html, n=left: f": {n} pods" in html)
+        t0 = time.perf_counter()
+        kube.core.delete_namespaced_pod(name, ns, grace_period_seconds=0)
+        raw.wait_for(lambda seen: name in seen, 30)
+        assert hit.wait(30), table.summary()
+        raw_lat.append(raw.seen[name] - t0)
+        widget_lat.append(when[0] - t0)
+    return raw_lat, widget_lat
+
+
+def _deleted_at_once(kube, table: PodTable, raw: DeleteWatch, *, ns: str, count: int, deletes: int) -> tuple[int, float]:
+    """Up to 200 pods deleted at once: the view's event count before, and seconds from the raw watch's last event to the view's."""
+    events_before = table.events
+    burst = min(200, count - deletes)
+    hit, when = html_watcher(table, lambda html, n=count - deletes - burst: f": {n} pods" in html)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: kube.core.delete_namespaced_pod(f"p{i:05d}", ns, grace_period_seconds=0), range(deletes,
+                                                                                                                deletes + burst)))
+    raw.wait_for(lambda seen: len(seen) >= deletes + burst, 60)
+    with raw.cond:
+        last_raw = max(raw.seen.values())
+    assert hit.wait(60), table.summary()
+    return events_before, when[0] - last_raw
 
 
 class Counter:
