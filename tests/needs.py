@@ -25,6 +25,14 @@ def require(what: str, how: str) -> None:
     pytest.skip(f"no {what}: {how}")
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now (closed again: a server of the test's takes it,
+    or a client finds nothing there)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def require_free_ports(ports) -> None:
     """The host ports a spare kind cluster publishes: one another program holds (a used machine's) makes
     `kind create` fail late, with Docker's "address already in use"."""

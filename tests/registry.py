@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .needs import require
-from .test_images import free_port
+from .needs import free_port, require
 
 BUSYBOX = "k8slab.local/busybox:1"
 SCRIPT = Path(__file__).parent / "cluster" / "registry"

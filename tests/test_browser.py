@@ -13,7 +13,6 @@ import importlib.util
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ import pytest
 
 from k8slab.kube import applying, waiting
 
-from .needs import require
+from .needs import free_port, require
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 
@@ -58,12 +57,6 @@ def write_notebook(folder: Path) -> Path:
     path = folder / "widgets.ipynb"
     nbformat.write(nb, path)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

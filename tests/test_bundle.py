@@ -225,7 +225,7 @@ def test_an_image_that_cannot_be_had_is_named_and_no_file_is_left(kit_home, monk
     seeds()
     if not shutil.which("skopeo"):
         require("skopeo", "apt-get install skopeo")
-    from .test_images import free_port
+    from .needs import free_port
 
     missing = f"127.0.0.1:{free_port()}/nothing/here:1"  # a closed port: nothing answers there
     monkeypatch.setenv("K8SLAB_NODE_IMAGE", missing)

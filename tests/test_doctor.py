@@ -17,6 +17,8 @@ import pytest
 from k8slab import config, doctor
 from k8slab.tools import INSTALL_HINTS
 
+from .needs import free_port
+
 
 @pytest.fixture
 def api_server(kit_home):
@@ -73,9 +75,7 @@ def test_no_skew_check_without_a_kit_cluster(standins, kit_home):
     kubectl_says(standins, "v1.32.0")
     assert doctor._skew(config.load(provider="kind")) == []
     kit_home.mkdir(parents=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing answers there
+    port = free_port()  # nothing answers there
     (kit_home / "k8slab.kubeconfig").write_text(
         f"apiVersion: v1\nkind: Config\nclusters: [{{name: k, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
         "users: [{name: k, user: {token: t}}]\ncontexts: [{name: k, context: {cluster: k, user: k}}]\ncurrent-context: k\n")
@@ -87,12 +87,7 @@ def ports(monkeypatch):
     """Four free ports of this machine standing for 30080-30082 and 8888; listen(port) takes one."""
     held = []
 
-    def free() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    chosen = [free() for _ in range(4)]
+    chosen = [free_port() for _ in range(4)]
     monkeypatch.setattr(doctor, "NODE_PORTS", tuple(chosen[:3]))
     monkeypatch.setattr(doctor, "LAB_PORT", chosen[3])
 

@@ -26,7 +26,7 @@ from k8slab.errors import DockerUnavailable, ImageError
 from k8slab.widgets.build import BuildProgress
 from k8slab.widgets.layers import LayerView
 
-from .needs import require
+from .needs import free_port, require
 
 REPO = Path(__file__).resolve().parent.parent
 HELLO = REPO / "assets" / "hello"
@@ -61,12 +61,6 @@ def hello_copy(tmp_path) -> Path:
     dest = tmp_path / "hello"
     shutil.copytree(HELLO, dest)
     return dest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .needs import require
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, free_port, serving
+from .needs import free_port, require
+from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPO, serving
 
 pytestmark = pytest.mark.browser
 

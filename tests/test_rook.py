@@ -25,7 +25,7 @@ from k8slab.errors import ImageError, K8sLabError, ManifestError, NotFound, Unkn
 from k8slab.kube import applying, waiting
 from k8slab.rook import host, loopdev, operator, progress, spec
 
-from .needs import require
+from .needs import free_port, require
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,12 +60,6 @@ def serve():
         s.server_close()
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_pins_match_the_upstream_checksums(rook_dir):
     """rook_dir came through the kit's checked fetch: its files are upstream's, as pinned."""
     b = fetching.bundle("rook")
@@ -85,7 +79,7 @@ def test_fetch_downloads_verifies_caches_then_works_offline(kit_home, serve, roo
     assert sum("downloaded from http://127.0.0.1" in line for line in lines) == 4
     # offline now: the cache answers, nothing is downloaded
     lines.clear()
-    assert rook.fetch(base_url=f"http://127.0.0.1:{_closed_port()}/", progress=lines.append) == paths
+    assert rook.fetch(base_url=f"http://127.0.0.1:{free_port()}/", progress=lines.append) == paths
     assert not any("downloaded" in line for line in lines)
 
 
@@ -113,7 +107,7 @@ def test_a_tampered_download_is_refused_and_not_cached(kit_home, serve, tmp_path
 
 def test_offline_says_so_and_how_to_seed(kit_home):
     with pytest.raises(fetching.FetchError) as err:
-        rook.fetch(base_url=f"http://127.0.0.1:{_closed_port()}/", progress=lambda _: None)
+        rook.fetch(base_url=f"http://127.0.0.1:{free_port()}/", progress=lambda _: None)
     msg = str(err.value)
     assert msg.startswith("cannot download crds.yaml from http://127.0.0.1:")
     assert "offline?" in msg and "fetch(from_dir='FOLDER')" in msg and "K8SLAB_ROOK_FROM_DIR" in msg
