@@ -120,7 +120,7 @@ def test_the_registry_finds_its_address_on_this_machines_real_docker_bridge(engi
     ((0, f"{BRIDGE_ID}|docker0|<no value> "),
      "registry: Docker network 'bridge' has no IPv4 address here: no address on its bridge docker0, "
      "no gateway in its IPAM config"),
-    ((1, "Error: No such network: bridge"), "registry: Docker has no network 'bridge' (Error: No such network: bridge)"),
+    ((1, "Error: No such network: bridge"), "registry: docker network inspect bridge failed: Error: No such network: bridge"),
 ])
 def test_without_an_address_the_registry_stops_with_one_line(standins, inspect, says):
     standins.tools("docker", "ip").reply({f"{INSPECT} bridge": inspect, "ip -4 -o addr show dev docker0": NO_DEVICE})

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # constants for the scripts that source this file, unused here
 # What the CI scripts share, said once: sourced by testcluster, kindnode, registry and
 # tests/images/build-base-images.
 
