@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..conditions import (
     PULL_FAILURES,
+    PodState,
     condition as condition_of,
     pod_state,
     progress_deadline_exceeded,
@@ -105,13 +106,18 @@ def wait_gone(api_version, kind, name, namespace=None, timeout=120, *, kube=None
 
 def pod_problem(pod: dict) -> str | None:
     """A one-line reason why this pod will not become ready by itself, or None."""
-    error = _stuck(pod)
+    return problem(pod, pod_state(pod))
+
+
+def problem(pod: dict, state: PodState) -> str | None:
+    """`pod_problem` for a pod whose state the caller has read already."""
+    error = _stuck(pod, state)
     return error.message if error else None
 
 
-def _stuck(pod: dict) -> K8sLabError | None:
+def _stuck(pod: dict, state: PodState | None = None) -> K8sLabError | None:
     """The error a wait raises at once for this pod (`conditions.pod_state` says it is stuck), or None."""
-    state, name = pod_state(pod), pod["metadata"]["name"]
+    state, name = state or pod_state(pod), pod["metadata"]["name"]
     if not state.stuck:
         return None
     hint = "`lab.logs(...)` and `lab.events(...)` show why"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..conditions import pod_state
-from ..kube.waiting import pod_problem
+from ..kube.waiting import problem
 from .base import LiveWidget, age, esc, table
 
 COLUMNS = ("name", "phase", "ready", "restarts", "node", "age")
@@ -16,7 +16,7 @@ def pod_row(pod: dict) -> dict:
     """What the table shows of a pod; `status` is kubectl's STATUS column (a waiting reason, Terminating)."""
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
     statuses = status.get("containerStatuses") or []
-    state = pod_state(pod)
+    state = pod_state(pod)  # once: the table reads every pod of a large list
     return {
         "name": meta["name"],
         "phase": state.phase,
@@ -25,7 +25,7 @@ def pod_row(pod: dict) -> dict:
         "restarts": sum(cs.get("restartCount") or 0 for cs in statuses),
         "node": spec.get("nodeName") or "",
         "created": meta.get("creationTimestamp"),
-        "problem": pod_problem(pod) or "",
+        "problem": problem(pod, state) or "",
     }
 
 
