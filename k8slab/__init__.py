@@ -6,26 +6,29 @@
     lab.wait_for_rollout("nginx-deployment")
 """
 
-import time as _time
-
-from .cluster import down, load_image, node_path, status, up, use
-from .errors import K8sLabError
+from k8slab.clusters.choosing import down, load_image, node_path, status, up, use
+from k8slab.core import STARTED
+from k8slab.core.errors import K8sLabError
 
 __version__ = "0.1.0"
 
-# When this kernel first imported the kit: an exercise's check wants objects newer than this
-# (lab.checks.object_exists), not ones left by an earlier, interrupted run.
-STARTED = _time.time()
-
-# The API layer's calls and the chapters' helpers load on first use (`lab.apply(...)`, `lab.images.build()`):
+# The API layer's calls and the chapters' modules load on first use (`lab.apply(...)`, `lab.images.build()`):
 # importing the kit stays quick, and `k8slab up` on a cluster that answers never loads the kubernetes client.
-API = {"apply", "get", "exists", "list_objects", "delete", "patch", "wait_for_rollout", "wait_for_pods", "wait_for_pod",
-       "wait_for_job", "wait_gone", "logs", "exec_in", "events", "call_service", "port_forward"}
-DIAGNOSING = {"diagnose", "Diagnosis"}
-SUBMODULES = {"images", "widgets", "rook", "dashboard", "checks", "isolation", "compose", "doctor", "magics", "manifests"}
+# Each acts on the cluster chosen last (k8slab.clusters.session.bind), unless given `kube=`.
+API = {name: "k8slab.kube" for name in (
+    "apply", "get", "exists", "list_objects", "delete", "patch", "wait_for_rollout", "wait_for_pods", "wait_for_pod",
+    "wait_for_job", "wait_gone", "logs", "exec_in", "events", "call_service", "port_forward")}
+API.update(diagnose="k8slab.lessons.diagnosing", Diagnosis="k8slab.lessons.diagnosing")
+SUBMODULES = {
+    "images": "k8slab.imaging", "manifests": "k8slab.manifests", "config": "k8slab.core.config",
+    "architecture": "k8slab.kube.architecture", "kindconfig": "k8slab.clusters.providers.kindconfig",
+    "checks": "k8slab.lessons.checks", "rook": "k8slab.lessons.rook", "dashboard": "k8slab.lessons.dashboard",
+    "isolation": "k8slab.lessons.isolation", "compose": "k8slab.lessons.compose", "picture": "k8slab.lessons.picture",
+    "widgets": "k8slab.ui.widgets", "doctor": "k8slab.ui.doctor", "magics": "k8slab.magics",
+}
 
 __all__ = [
-    "up", "down", "status", "use", "load_image", "node_path",
+    "up", "down", "status", "use", "load_image", "node_path", "STARTED",
     "apply", "get", "exists", "list_objects", "delete", "patch",
     "wait_for_rollout", "wait_for_pods", "wait_for_pod", "wait_for_job", "wait_gone",
     "logs", "exec_in", "events", "call_service", "port_forward",
@@ -36,17 +39,17 @@ __all__ = [
 def __getattr__(name: str):
     import importlib
 
+    from k8slab.clusters import session
+
     if name in API:
-        return getattr(importlib.import_module(f"{__name__}.kube"), name)
-    if name in DIAGNOSING:
-        return getattr(importlib.import_module(f"{__name__}.diagnosing"), name)
+        return session.bind(getattr(importlib.import_module(API[name]), name))
     if name in SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return session.Bound(importlib.import_module(SUBMODULES[name]))
     raise AttributeError(f"module 'k8slab' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | SUBMODULES | API | DIAGNOSING)
+    return sorted(set(globals()) | set(SUBMODULES) | set(API))
 
 
 def _one_line_errors_in_ipython() -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster, config, fetching, session
-from k8slab.errors import K8sLabError
+from k8slab.clusters import choosing as cluster, fetching, session
+from k8slab.core import config
+from k8slab.core.errors import K8sLabError
 from k8slab.kube import applying, client, waiting
 
 from .needs import CLUSTER_HOW, cluster_kubeconfig, require
@@ -108,7 +109,7 @@ def chosen(monkeypatch):
     monkeypatch.setattr(session, "_current", session._current)
 
     def start(kube: client.Kube, **settings) -> session.Session:
-        from k8slab import providers
+        from k8slab.clusters import providers
 
         made = config.load(**settings)
         return session.start(made, providers.get(made), kube)
@@ -183,8 +184,8 @@ def dashboard_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def engine():
     """The Docker engine (through the images module), or the reason there is none."""
-    from k8slab import images
-    from k8slab.errors import DockerUnavailable
+    from k8slab import imaging as images
+    from k8slab.core.errors import DockerUnavailable
 
     try:
         return images.client()

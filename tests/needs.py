@@ -57,7 +57,7 @@ def toml():
 def cluster_kubeconfig() -> str | None:
     """The test cluster's kubeconfig: K8SLAB_KUBECONFIG or KUBECONFIG, else the kit's own
     cluster's (what `k8slab up` wrote), when it names a file."""
-    from k8slab import config
+    from k8slab.core import config
 
     path = os.environ.get("K8SLAB_KUBECONFIG") or os.environ.get("KUBECONFIG")
     if not path:
@@ -69,8 +69,8 @@ def cluster_kubeconfig() -> str | None:
 
 def kind_node_image() -> str | None:
     """The node image the kit's kind provider would use here (the setting, else the one pinned for this kind)."""
-    from k8slab import config
-    from k8slab.providers import kindconfig
+    from k8slab.clusters.providers import kindconfig
+    from k8slab.core import config
 
     version = subprocess.run(["kind", "version"], capture_output=True, text=True).stdout.split()
     return config.load().node_image or kindconfig.node_image(version[1] if len(version) > 1 else "")

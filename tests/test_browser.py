@@ -49,7 +49,7 @@ def web(namespace: str, replicas: int) -> dict:
 def write_notebook(folder: Path) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell('import os\nimport k8slab as lab\nfrom k8slab.widgets import PodTable\n'
+        nbformat.v4.new_code_cell('import os\nimport k8slab as lab\nPodTable = lab.widgets.PodTable\n'
                                   'lab.use(os.environ["KUBECONFIG"]);'),
         nbformat.v4.new_code_cell('table = PodTable("app=web", os.environ["K8SLAB_TEST_NAMESPACE"])\ntable'),
     ]
@@ -174,7 +174,7 @@ def k8slab_lab(tmp_path):
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
     env.pop("KUBECONFIG", None)  # `k8slab lab` must give JupyterLab the kit's own
-    args = [sys.executable, "-m", "k8slab.cli", "lab", "--notebooks", str(root), "--port", str(port), "--no-browser"]
+    args = [sys.executable, "-m", "k8slab.ui.cli", "lab", "--notebooks", str(root), "--port", str(port), "--no-browser"]
     base = f"http://localhost:{port}"
     with serving(args, env, base, token, log_name="k8slab-lab.log", within=180):  # first the cluster, then JupyterLab
         yield base, token

@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster, fetching, references
-from k8slab.bundling import archive, contents, pulling
-from k8slab.errors import K8sLabError
-from k8slab.providers import engine, kindconfig
+from k8slab.clusters import choosing as cluster, fetching
+from k8slab.clusters.providers import engine, kindconfig
+from k8slab.core import references
+from k8slab.core.errors import K8sLabError
+from k8slab.lessons.bundling import archive, contents, pulling
 
 from .needs import kind_node_image, require, require_free_ports, require_images
 from .registry import BUSYBOX, Registry, docker
@@ -163,7 +164,7 @@ def test_the_bar_redraws_in_a_terminal_only_and_a_line_clears_it():
         def isatty(self):
             return True
 
-    from k8slab.bundling.progress import Bar
+    from k8slab.lessons.bundling.progress import Bar
 
     term = Terminal()
     bar = Bar(term, width=10)
@@ -181,7 +182,7 @@ def test_the_bar_redraws_in_a_terminal_only_and_a_line_clears_it():
 
 def test_a_digest_pinned_node_image_from_a_bundle_is_found_by_its_id(tmp_path, engine):
     """`docker load` keeps an image's id, not the digest it was pulled by: `k8slab up` uses the id recorded at load."""
-    from k8slab.providers.kind import BUNDLED, bundled_node_image
+    from k8slab.clusters.providers.kind import BUNDLED, bundled_node_image
 
     require_images("docker", BUSYBOX)
     pinned = "example.org/kindest/node:v1@sha256:" + "0" * 64
@@ -230,7 +231,7 @@ def test_an_image_that_cannot_be_had_is_named_and_no_file_is_left(kit_home, monk
     missing = f"127.0.0.1:{free_port()}/nothing/here:1"  # a closed port: nothing answers there
     monkeypatch.setenv("K8SLAB_NODE_IMAGE", missing)
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "k8slab.cli", "bundle", "create", str(out / "w.tar")],
+    done = subprocess.run([sys.executable, "-m", "k8slab.ui.cli", "bundle", "create", str(out / "w.tar")],
                           capture_output=True, text=True)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
@@ -337,7 +338,7 @@ def the_teacher_makes_a_bundle(tmp_path: Path, monkeypatch, reread_settings, nod
         monkeypatch.setenv("K8SLAB_MIRRORS", ",".join(f"{r}={mirror}" for r in ("docker.io", "quay.io", "registry.k8s.io", "gcr.io")))
         bundle = tmp_path / "workshop.tar"
         started = time.monotonic()
-        made = subprocess.run([sys.executable, "-m", "k8slab.cli", "bundle", "create", str(bundle)],
+        made = subprocess.run([sys.executable, "-m", "k8slab.ui.cli", "bundle", "create", str(bundle)],
                               capture_output=True, text=True)
         create_s = time.monotonic() - started
         assert made.returncode == 0, made.stderr
@@ -384,7 +385,7 @@ def a_tampered_copy_is_refused(bundle: Path, node_tag: str, name: str, laptop: P
         byte = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([byte[0] ^ 0xFF]))
-    refused = subprocess.run([sys.executable, "-m", "k8slab.cli", "bundle", "load", str(tampered)],
+    refused = subprocess.run([sys.executable, "-m", "k8slab.ui.cli", "bundle", "load", str(tampered)],
                              capture_output=True, text=True)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
@@ -397,7 +398,7 @@ def a_tampered_copy_is_refused(bundle: Path, node_tag: str, name: str, laptop: P
 
 def loaded_twice(made: Made, name: str, laptop: Path) -> tuple[float, float]:
     """The real bundle onto a new cluster, then again (loading again is fine); the seconds each took."""
-    from k8slab.bundling import load
+    from k8slab.lessons.bundling import load
 
     lines, before = [], []
     node = f"{name}-control-plane"
@@ -431,7 +432,7 @@ def loaded_twice(made: Made, name: str, laptop: Path) -> tuple[float, float]:
 
 def loaded_into_a_classroom_registry(bundle: Path, tmp_path: Path) -> None:
     """The classroom registry instead of the nodes: the images under their own paths, as a mirror serves them."""
-    from k8slab.bundling import load
+    from k8slab.lessons.bundling import load
 
     (tmp_path / "classroom").mkdir()
     registry = Registry(tmp_path / "classroom")

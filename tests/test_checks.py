@@ -6,9 +6,11 @@ import time
 
 import pytest
 
-from k8slab import checks
-from k8slab.errors import K8sLabError, ManifestError
+import k8slab as lab
+from k8slab.core.errors import K8sLabError, ManifestError
 from k8slab.kube import applying, waiting
+
+checks = lab.checks  # as the notebooks call them: on the cluster chosen last (the `kube` fixture's)
 
 pytestmark = pytest.mark.cluster
 
@@ -186,11 +188,11 @@ def test_object_exists_fails_on_an_object_older_than_the_exercise(kube, namespac
 
 
 def test_explain_returns_the_refusal_and_raises_on_success(kube, namespace):
-    text = checks.explain(applying.apply, "kind: Pod\nmetadata: {name: a}", namespace=namespace)
+    text = checks.explain(lab.apply, "kind: Pod\nmetadata: {name: a}", namespace=namespace)
     assert text == "ManifestError: Pod in the YAML lacks apiVersion (every object needs apiVersion, kind and metadata.name)"
     assert repr(text) == str(text)  # shown without quotes in a notebook
     with pytest.raises(K8sLabError, match="expected to be refused"):
-        checks.explain(applying.exists, "Namespace", namespace)
+        checks.explain(lab.exists, "Namespace", namespace)
 
 
 def test_a_check_is_a_k8slab_error(kube):

@@ -18,7 +18,7 @@ def k8slab(*args, env=None, path=None):
     environ = dict(os.environ, **(env or {}))
     if path is not None:
         environ["PATH"] = path
-    exe = [sys.executable, "-m", "k8slab.cli"]
+    exe = [sys.executable, "-m", "k8slab.ui.cli"]
     return subprocess.run([*exe, *args], capture_output=True, text=True, env=environ, timeout=120)
 
 
@@ -83,7 +83,7 @@ def lab_handoff(monkeypatch, tmp_path, kit_home):
     """`k8slab lab` up to JupyterLab: the cluster is a stand-in, os.execve records what JupyterLab would get."""
     from types import SimpleNamespace
 
-    from k8slab import cli
+    from k8slab.ui import cli
 
     kubeconfig = kit_home / "k8slab.kubeconfig"
     handed = {}

@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from k8slab import compose
-from k8slab.errors import ManifestError, ToolMissing
+from k8slab.core.errors import ManifestError, ToolMissing
+from k8slab.lessons import compose
 
 COMPOSE = """
 services:

@@ -3,11 +3,11 @@ wrong with a pod, on objects as the API gives them."""
 
 import pytest
 
-from k8slab import conditions as status
-from k8slab.conditions import pod_state
-from k8slab.errors import ImageError, K8sLabError, WaitTimeout
+from k8slab.core import conditions as status
+from k8slab.core.conditions import pod_state
+from k8slab.core.errors import ImageError, K8sLabError, WaitTimeout
 from k8slab.kube import waiting
-from k8slab.widgets.pods import pod_row
+from k8slab.ui.widgets.pods import pod_row
 
 
 def dep(*, generation=2, observed=2, want=3, updated=3, replicas=3, available=3, conditions=()):

@@ -3,8 +3,8 @@
 
 import pytest
 
-from k8slab import config
-from k8slab.errors import K8sLabError
+from k8slab.core import config
+from k8slab.core.errors import K8sLabError
 
 
 @pytest.fixture

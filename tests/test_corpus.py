@@ -26,9 +26,10 @@ import pytest
 import yaml
 
 import k8slab as lab
-from k8slab import manifests, parsing, preparing, quantities, validating
-from k8slab.errors import K8sLabError, ManifestError
+from k8slab.core import quantities
+from k8slab.core.errors import K8sLabError, ManifestError
 from k8slab.kube import applying
+from k8slab.manifests import loading as manifests, parsing, preparing, validating
 
 from .needs import require
 
@@ -67,8 +68,8 @@ def kubectl_dry_run(kubectl: str, kubeconfig: str, path: Path, namespace: str) -
 
 
 def kit_dry_run(path: Path, namespace: str, kube) -> list[dict]:
-    # images={}: a dry run pulls nothing, so the image overrides (and their printed lines) are left out
-    return lab.apply(path, namespace=namespace, kube=kube, dry_run=True, images={})
+    # overrides={}: a dry run pulls nothing, so the image overrides (and their printed lines) are left out
+    return lab.apply(path, namespace=namespace, kube=kube, dry_run=True, overrides={})
 
 
 def kubectl_names(stdout: str) -> list[str]:

@@ -13,10 +13,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from k8slab import dashboard, fetching, validating
-from k8slab.errors import Forbidden, ImageError, K8sLabError, NotFound
+import k8slab as lab
+from k8slab.clusters import fetching
+from k8slab.core.errors import Forbidden, ImageError, K8sLabError, NotFound
 from k8slab.kube import applying, tokens
-from k8slab.widgets.secret import SecretView
+from k8slab.manifests import validating
+from k8slab.ui.widgets.secret import SecretView
+
+dashboard = lab.dashboard  # on the cluster chosen last, with the session's settings (its cache)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +67,7 @@ def test_a_saved_notebook_keeps_only_the_mask(tmp_path):
     nb = nbformat.v4.new_notebook()
     (tmp_path / "credential.txt").write_text(clear)  # read by the kernel: the cells' source never holds it
     nb.cells = [
-        nbformat.v4.new_code_cell("from k8slab.widgets.secret import SecretView\n"
+        nbformat.v4.new_code_cell("from k8slab.ui.widgets.secret import SecretView\n"
                                   "f = SecretView(open('credential.txt').read(), 'token')\nf"),
         nbformat.v4.new_code_cell("f.reveal(); assert f.revealed; f.hide(); print(f.revealed)"),
         nbformat.v4.new_code_cell("from k8slab.kube.tokens import Sensitive\nSensitive(open('credential.txt').read(), 'token')"),
@@ -86,15 +90,15 @@ def test_a_real_token_authenticates_and_carries_its_accounts_rights(kube, namesp
     try:
         token = dashboard.token(namespace, kube=kube)
         assert isinstance(token, tokens.Sensitive) and token.reveal().count(".") == 2  # a JWT
-        assert tokens.whoami(token, kube) == f"system:serviceaccount:{namespace}:admin-user"
+        assert tokens.whoami(token, kube=kube) == f"system:serviceaccount:{namespace}:admin-user"
         assert tokens.can_i(token, "list", "secrets", kube=kube)  # cluster-admin, cluster-wide
         nobody = tokens.request_token("nobody", namespace, kube=kube)
-        assert tokens.whoami(nobody, kube) == f"system:serviceaccount:{namespace}:nobody"
+        assert tokens.whoami(nobody, kube=kube) == f"system:serviceaccount:{namespace}:nobody"
         assert not tokens.can_i(nobody, "list", "secrets", kube=kube)
         with pytest.raises(Forbidden, match="does not accept this token"):
             tokens.can_i(token.reveal()[:-4] + "AAAA", "get", "pods", kube=kube)
         with pytest.raises(Forbidden, match="does not accept this token"):
-            tokens.whoami("not-a-token", kube)
+            tokens.whoami("not-a-token", kube=kube)
         with pytest.raises(NotFound):
             tokens.request_token("no-such-account", namespace, kube=kube)
     finally:
@@ -117,7 +121,7 @@ def test_install_wait_token_proxy_and_teardown(kube, namespace, kit_home, dashbo
     field = SecretView(dashboard.token(namespace, kube=kube), "admin-user token")
     assert isinstance(field, SecretView)
     assert all(tokens.MASK in str(v) or isinstance(v, dict) for v in field._repr_mimebundle_().values())
-    assert tokens.whoami(field._secret, kube) == f"system:serviceaccount:{namespace}:admin-user"
+    assert tokens.whoami(field._secret, kube=kube) == f"system:serviceaccount:{namespace}:admin-user"
     # kubectl proxy answers for the Dashboard's Service (no endpoints: the pod has no image)
     with dashboard.proxy(port=0, namespace=namespace, kube=kube) as p:
         assert p.url.startswith(f"http://localhost:{p.port}/api/v1/namespaces/{namespace}/services/https:kubernetes-dashboard:/proxy/")

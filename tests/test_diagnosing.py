@@ -3,10 +3,11 @@ its words for each state of a pod, on pods as the API server returns them."""
 
 import pytest
 
-from k8slab import diagnosing
-from k8slab.conditions import PULL_FAILURES
-from k8slab.errors import K8sLabError
+import k8slab as lab
+from k8slab.core.conditions import PULL_FAILURES
+from k8slab.core.errors import K8sLabError
 from k8slab.kube import applying, waiting
+from k8slab.lessons import diagnosing
 
 BUSYBOX = "k8slab.local/busybox:1"
 SERVE = 'mkdir -p /www && echo "{page}" > /www/index.html && exec httpd -f -p 8080 -h /www'
@@ -21,10 +22,10 @@ def deployment(namespace, name, container, labels=None, **spec):
                                            "containers": [{"name": "main", "image": BUSYBOX, **container}]}}}}
 
 
-def pods_until(namespace, selector, done, timeout=120):
+def pods_until(kube, namespace, selector, done, timeout=120):
     """Watch the pods of `selector` until `done(pod)` holds for one of them."""
     return waiting.watch_until("v1", "Pod", None, namespace, lambda pods: any(done(p) for p in pods), timeout=timeout,
-                               selector=selector)
+                               selector=selector, kube=kube)
 
 
 def container(pod) -> dict:
@@ -38,21 +39,21 @@ def waiting_reason(pod) -> str | None:
 @pytest.mark.cluster
 def test_a_wrong_image_name_is_imagepullbackoff(kube, namespace):
     applying.apply(deployment(namespace, "web", {"image": "k8slab.local/ngnix:1.17.0"}), kube=kube)
-    pods = pods_until(namespace, "app=web", lambda p: waiting_reason(p) in PULL_FAILURES)
-    d = diagnosing.diagnose("Deployment", "web", namespace)
+    pods = pods_until(kube, namespace, "app=web", lambda p: waiting_reason(p) in PULL_FAILURES)
+    d = lab.diagnose("Deployment", "web", namespace)
     assert d.cause == "ImagePullBackOff", d
     assert "cannot pull image k8slab.local/ngnix:1.17.0" in d.text and "kubectl describe pod" in d.text
     assert "cannot reach the registry" in d.text  # this cluster is offline, and k8slab.local is no registry
     assert str(d) == repr(d) == d.text and not d.ok
     pod = pods[0]["metadata"]["name"]
-    assert diagnosing.diagnose("pod", pod, namespace).cause == "ImagePullBackOff"
+    assert lab.diagnose("pod", pod, namespace).cause == "ImagePullBackOff"
 
 
 @pytest.mark.cluster
 def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
     applying.apply(deployment(namespace, "never", {"image": "k8slab.local/absent:1", "imagePullPolicy": "Never"}), kube=kube)
-    pods_until(namespace, "app=never", lambda p: waiting_reason(p) == "ErrImageNeverPull")
-    d = diagnosing.diagnose("Deployment", "never", namespace)
+    pods_until(kube, namespace, "app=never", lambda p: waiting_reason(p) == "ErrImageNeverPull")
+    d = lab.diagnose("Deployment", "never", namespace)
     assert d.cause == "ErrImageNeverPull" and "k8slab load" in d.text
 
 
@@ -60,7 +61,7 @@ def test_an_image_the_node_lacks_with_pull_policy_never(kube, namespace):
 def test_requests_no_node_fits_is_unschedulable(kube, namespace):
     applying.apply(deployment(namespace, "greedy", {"command": ["sleep", "3600"], "resources": {"requests": {"memory": "1Ti"}}}),
                    kube=kube)
-    d = diagnosing.diagnose("Deployment", "greedy", namespace, wait=60)  # watches until the scheduler has said no
+    d = lab.diagnose("Deployment", "greedy", namespace, wait=60)  # watches until the scheduler has said no
     assert d.cause == "Unschedulable", d
     assert "Insufficient memory" in d.text and "resources.requests" in d.text and "0/1 pods available" in d.text
 
@@ -69,8 +70,8 @@ def test_requests_no_node_fits_is_unschedulable(kube, namespace):
 def test_a_crashing_program_is_crashloopbackoff_with_its_last_log_line(kube, namespace):
     script = 'echo "greeter starting"; echo "error: GREETING is not set"; exit 1'
     applying.apply(deployment(namespace, "greeter", {"command": ["sh", "-c", script]}), kube=kube)
-    pods_until(namespace, "app=greeter", lambda p: waiting_reason(p) == "CrashLoopBackOff")
-    d = diagnosing.diagnose("Deployment", "greeter", namespace)
+    pods_until(kube, namespace, "app=greeter", lambda p: waiting_reason(p) == "CrashLoopBackOff")
+    d = lab.diagnose("Deployment", "greeter", namespace)
     assert d.cause == "CrashLoopBackOff", d
     assert "'error: GREETING is not set'" in d.text and "exit code 1" in d.text and "kubectl logs greeter-" in d.text
 
@@ -80,9 +81,9 @@ def test_a_64mi_limit_is_oomkilled(kube, namespace):
     script = "set -e; head -c 200m /dev/zero | tail > /dev/null; exec sleep 3600"
     applying.apply(deployment(namespace, "hungry", {"command": ["sh", "-c", script], "resources": {"limits": {"memory": "64Mi"}}}),
                    kube=kube)
-    pods_until(namespace, "app=hungry", lambda p: "OOMKilled" in {
+    pods_until(kube, namespace, "app=hungry", lambda p: "OOMKilled" in {
         ((container(p).get(k) or {}).get("terminated") or {}).get("reason") for k in ("state", "lastState")})
-    d = diagnosing.diagnose("Deployment", "hungry", namespace)
+    d = lab.diagnose("Deployment", "hungry", namespace)
     assert d.cause == "OOMKilled", d
     assert "(64Mi;" in d.text and "resources.limits.memory" in d.text
 
@@ -94,14 +95,14 @@ def test_a_service_whose_selector_matches_nothing_has_no_endpoints(kube, namespa
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop", "namespace": namespace},
          "spec": {"selector": {"app": "shop", "tier": "frontend"}, "ports": [{"port": 80, "targetPort": 8080}]}},
     ], kube=kube)
-    waiting.wait_for_rollout("shop", namespace, 120, kube)
-    d = diagnosing.diagnose("svc", "shop", namespace)
+    waiting.wait_for_rollout("shop", namespace, 120, kube=kube)
+    d = lab.diagnose("svc", "shop", namespace)
     assert d.cause == "NoEndpoints", d
     assert "app=shop,tier=frontend matches no pod" in d.text and "have the labels app=shop" in d.text
     assert "kubectl get endpointslices -l kubernetes.io/service-name=shop" in d.text
     applying.patch("Service", "shop", {"spec": {"selector": {"app": "shop", "tier": None}}}, namespace, kube=kube)
-    assert diagnosing.diagnose("Service", "shop", namespace).cause == "OK"
-    assert diagnosing.diagnose("Deployment", "shop", namespace).cause == "OK"
+    assert lab.diagnose("Service", "shop", namespace).cause == "OK"
+    assert lab.diagnose("Deployment", "shop", namespace).cause == "OK"
 
 
 @pytest.mark.cluster
@@ -110,7 +111,7 @@ def test_a_failing_readiness_probe_is_running_but_not_ready(kube, namespace):
                                                  "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 2}}),
                    kube=kube)
     # a failing probe changes no field of the pod: diagnose(wait=) looks again while its watch is idle
-    d = diagnosing.diagnose("Deployment", "api", namespace, wait=60)
+    d = lab.diagnose("Deployment", "api", namespace, wait=60)
     assert d.cause == "NotReady", d
     # in the probe's own words: a 404 once httpd listens; before, a refused connection or a timeout
     assert "its readiness probe fails (Readiness probe failed: " in d.text and "kubectl describe pod api-" in d.text
@@ -121,16 +122,16 @@ def test_wait_gives_the_last_answer_when_nothing_clears(kube, namespace):
     applying.apply(deployment(namespace, "slow", {"command": ["sleep", "3600"],
                                                   "readinessProbe": {"exec": {"command": ["false"]}, "initialDelaySeconds": 600}}),
                    kube=kube)
-    d = diagnosing.diagnose("Deployment", "slow", namespace, wait=5)
+    d = lab.diagnose("Deployment", "slow", namespace, wait=5)
     assert d.cause in ("Starting", "Progressing", "NoPods"), d  # no probe has run yet: still forming, not a cause
 
 
 @pytest.mark.cluster
 def test_missing_objects_and_unknown_kinds(kube, namespace):
-    d = diagnosing.diagnose("Deployment", "nothing", namespace)
+    d = lab.diagnose("Deployment", "nothing", namespace)
     assert d.cause == "NotFound" and f"kubectl get deployments -n {namespace}" in d.text
     with pytest.raises(K8sLabError):
-        diagnosing.diagnose("Gizmo", "x", namespace)
+        lab.diagnose("Gizmo", "x", namespace)
 
 
 @pytest.mark.parametrize("message, says", [
@@ -145,7 +146,7 @@ def test_a_wrong_name_and_an_offline_cluster_are_told_apart(message, says):
            "status": {"phase": "Pending", "containerStatuses": [
                {"name": "main", "state": {"waiting": {"reason": "ErrImagePull", "message": message}}}]}}
     events = [{"reason": "Failed", "message": f"Failed to pull image: {message}"}]
-    d = diagnosing._said(pod, events, "default")
+    d = diagnosing._said(pod, events, "default", None)
     assert d.cause == "ImagePullBackOff" and says in d.text and "cannot pull image ngnix:1.17.0 (ErrImagePull)" in d.text
 
 
@@ -154,7 +155,7 @@ def said(phase, *statuses, events=(), limit=None, **status):
     resources = {"limits": {"memory": limit}} if limit else {}
     pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "busybox:1", "resources": resources}]},
            "status": {"phase": phase, "containerStatuses": list(statuses), **status}}
-    return diagnosing._said(pod, [{"type": "Warning", **e} for e in events], "demo")
+    return diagnosing._said(pod, [{"type": "Warning", **e} for e in events], "demo", None)
 
 
 def test_the_words_for_each_cause_a_pods_status_shows():

@@ -8,8 +8,9 @@ import tarfile
 
 import pytest
 
-from k8slab import dockerfile, references
-from k8slab.errors import ImageError
+from k8slab.core import references
+from k8slab.core.errors import ImageError
+from k8slab.imaging import dockerfile
 
 
 def parse_error(text: str, **kw) -> str:
@@ -138,7 +139,9 @@ def test_the_override_map_leaves_other_images_alone(image):
 
 def test_every_caller_uses_the_one_rule():
     """Builds, manifests (and so Rook's files), and %kubectl's --image all match docker.io/library/... too."""
-    from k8slab import images, magics, manifests
+    from k8slab import imaging as images
+    from k8slab.manifests import loading as manifests
+    from k8slab.ui import magics
     overrides = {"nginx:1.17.0": "local/nginx:1"}
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
            "spec": {"containers": [{"name": "c", "image": "docker.io/library/nginx:1.17.0"}]}}

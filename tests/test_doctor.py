@@ -14,8 +14,9 @@ import threading
 
 import pytest
 
-from k8slab import config, doctor
-from k8slab.tools import INSTALL_HINTS
+from k8slab.core import config
+from k8slab.core.tools import INSTALL_HINTS
+from k8slab.ui import doctor
 
 from .needs import free_port
 

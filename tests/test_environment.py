@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from k8slab.providers import kindconfig
+from k8slab.clusters.providers import kindconfig
 
 REPO = Path(__file__).resolve().parent.parent
 # conda-forge names of the distributions behind what the kit imports

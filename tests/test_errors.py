@@ -1,6 +1,6 @@
 """The kit's errors are one line, whatever text they are built from."""
 
-from k8slab.errors import ImageError, K8sLabError, ManifestError
+from k8slab.core.errors import ImageError, K8sLabError, ManifestError
 
 
 def test_a_message_and_its_hint_become_one_line():

@@ -31,11 +31,13 @@ from typing import Callable
 import pytest
 
 import k8slab
-from k8slab import cluster, config, images, session
-from k8slab.errors import ClusterUnreachable, DockerUnavailable, K8sLabError
+from k8slab import imaging as images
+from k8slab.clusters import choosing as cluster, session
+from k8slab.clusters.providers import engine, kindconfig
+from k8slab.clusters.providers.base import Cluster
+from k8slab.core import config
+from k8slab.core.errors import ClusterUnreachable, DockerUnavailable, K8sLabError
 from k8slab.kube import applying, client as kubeclient, waiting, watching
-from k8slab.providers import engine, kindconfig
-from k8slab.providers.base import Cluster
 
 from .needs import kind_node_image, require, require_free_ports, require_images
 
@@ -383,7 +385,7 @@ NEVER_READY = {
 
 
 def test_the_api_server_stops_during_a_rollout_wait_and_live_widgets(spare):
-    from k8slab.widgets import PodTable, RolloutProgress
+    from k8slab.ui.widgets import PodTable, RolloutProgress
 
     ns = f"faults-{uuid.uuid4().hex[:6]}"
     kube = spare.kube

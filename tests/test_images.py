@@ -21,10 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import dockerfile, images, layers, references
-from k8slab.errors import DockerUnavailable, ImageError
-from k8slab.widgets.build import BuildProgress
-from k8slab.widgets.layers import LayerView
+from k8slab import imaging as images
+from k8slab.core import references
+from k8slab.core.errors import DockerUnavailable, ImageError
+from k8slab.imaging import dockerfile, records as layers
+from k8slab.ui.widgets.build import BuildProgress
+from k8slab.ui.widgets.layers import LayerView
 
 from .needs import free_port, require
 
@@ -461,8 +463,9 @@ spec:
 @pytest.mark.cluster
 def test_deployment_of_the_image_answers_from_several_pods(bases, tag, namespace, kube):
     """Into the cluster the tests run on (the kit's kind cluster in CI), the provider's own way."""
-    from k8slab import cluster, manifests
+    from k8slab.clusters import choosing as cluster
     from k8slab.kube import applying, inspecting, waiting
+    from k8slab.manifests import loading as manifests
 
     cluster.up(progress=lambda _: None)
     b = build_hello(tag)

@@ -5,9 +5,11 @@ import platform
 
 import pytest
 
-from k8slab import isolation
-from k8slab.errors import K8sLabError
+import k8slab as lab
+from k8slab.core.errors import K8sLabError
 from k8slab.kube import applying, waiting
+
+isolation = lab.isolation  # on the cluster chosen last (the `kube` fixture's)
 
 BUSYBOX = "k8slab.local/busybox:1"
 
@@ -58,7 +60,7 @@ def test_pod_against_this_process(kube, namespace):
     # same pod and container as .slice and .scope units, with "_" for "-" in the uid
     assert f"pod{uid}" in memory.replace("_", "-") and cid in memory
     assert isolation.pod_memory_limit("box", namespace) == "32 MiB"
-    from k8slab import checks
+    checks = lab.checks
 
     assert repr(checks.memory_limit("box", "32 MiB", namespace)) == "PASS Pod/box is limited to 32 MiB of memory"
     with pytest.raises(checks.CheckFailed, match="limits memory to 32 MiB, not 64 MiB"):

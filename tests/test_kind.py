@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster, config, manifests
-from k8slab.errors import K8sLabError
+from k8slab.clusters import choosing as cluster
+from k8slab.clusters.providers import kindconfig
+from k8slab.core import config
+from k8slab.core.errors import K8sLabError
 from k8slab.kube import applying, waiting
-from k8slab.providers import kindconfig
+from k8slab.manifests import loading as manifests
 
 from .conftest import end_namespace
 from .needs import require
@@ -136,7 +138,7 @@ spec:
 
 def test_a_loaded_image_runs_and_its_nodeport_answers_on_localhost(kind_cluster, kind_namespace, tmp_path):
     """`kind load docker-image` of the guide's hello image, then the pod answers on 127.0.0.1:30080."""
-    from k8slab import images
+    from k8slab import imaging as images
 
     app = Path(__file__).resolve().parent.parent / "assets" / "hello"
     tag = f"k8slab-kindtest-{uuid.uuid4().hex[:6]}"

@@ -5,8 +5,9 @@ import base64
 import pytest
 import yaml
 
-from k8slab import errors, manifests
+from k8slab.core import errors
 from k8slab.kube import applying, client, inspecting, waiting
+from k8slab.manifests import loading as manifests
 
 pytestmark = pytest.mark.cluster
 

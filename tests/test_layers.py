@@ -17,16 +17,29 @@ def contracts() -> list[dict]:
 
 def test_each_outside_dependency_has_one_home():
     homes = {c["protected_modules"][0]: c["allowed_importers"] for c in contracts() if c["type"] == "protected"}
-    assert homes == {"kubernetes": ["k8slab.kube"], "docker": ["k8slab.images"], "ipywidgets": ["k8slab.widgets"]}
+    assert homes["kubernetes"] == ["k8slab.kube"]
+    assert homes["docker"] == ["k8slab.imaging"]
+    assert homes["ipywidgets"] == ["k8slab.ui.widgets"]
 
 
-def test_the_layers_run_from_the_interfaces_down_to_the_errors():
-    layers = next(c["layers"] for c in contracts() if c["type"] == "layers")
-    assert layers[0] == "k8slab.cli" and layers[-1] == "k8slab.errors"
-    assert layers.index("k8slab.magics | k8slab.widgets") < layers.index("k8slab.kube")
-    order = [layers.index(next(layer for layer in layers if name in layer.split()))
-             for name in ("k8slab.rook", "k8slab.cluster", "k8slab.providers", "k8slab.kube", "k8slab.config")]
-    assert order == sorted(order)
+def test_only_the_doors_reach_the_session():
+    homes = {c["protected_modules"][0]: c for c in contracts() if c["type"] == "protected"}
+    session = homes["k8slab.clusters.session"]
+    assert session["allowed_importers"] == ["k8slab", "k8slab.clusters.choosing", "k8slab.ui.magics"]
+    assert session["as_packages"] is False, "as packages, 'k8slab' would let every module in"
+
+
+def test_the_layers_are_the_folders():
+    layers = next(c["layers"] for c in contracts() if c["type"] == "layers" and "containers" not in c)
+    folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+    named = sorted(part.strip().removeprefix("k8slab.") for layer in layers for part in layer.split("|"))
+    assert named == folders, "every folder of the package is one layer of the contract, and only those"
+    assert layers[0] == "k8slab.ui" and layers[-1] == "k8slab.core"
+
+
+def test_type_only_imports_count():
+    settings = toml().loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert settings["exclude_type_checking_imports"] is False
 
 
 def test_the_imports_keep_the_contracts():

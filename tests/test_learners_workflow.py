@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8slab.cli import main
-from k8slab.providers import kindconfig
+from k8slab.clusters.providers import kindconfig
+from k8slab.ui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOW = REPO / ".ci" / "learners" / "notebooks-on-kind.yml"

@@ -6,9 +6,9 @@ kubectl is the real binary: K8SLAB_KUBECTL (the test cluster's, matching the ser
 import pytest
 import yaml
 
-from k8slab import magics
-from k8slab.errors import K8sLabError, ToolMissing
-from k8slab.kube import applying
+import k8slab as lab
+from k8slab.core.errors import K8sLabError, ToolMissing
+from k8slab.ui import magics
 
 from .needs import require
 
@@ -125,7 +125,7 @@ def test_stdin_apply_with_overrides_creates_a_running_pod(kubectl_ok, namespace,
     magics.kubectl(f"apply -f - -n {namespace}", body)
     out = capsys.readouterr().out
     assert "image override: busybox:1.36 -> k8slab.local/busybox:1 in Pod/p" in out and "pod/p created" in out
-    assert applying.get("Pod", "p", namespace)["spec"]["containers"][0]["image"] == BUSYBOX
+    assert lab.get("Pod", "p", namespace)["spec"]["containers"][0]["image"] == BUSYBOX
 
 
 @pytest.mark.cluster
@@ -158,7 +158,7 @@ def test_the_ipython_magics(kubectl_ok, namespace):
     result = ip.run_cell("%%kubectl apply -f - -n {NS} -o json\n"
                          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-magic}\ndata: {a: b}\n")
     assert result.success
-    assert applying.get("ConfigMap", "from-magic", namespace)["data"] == {"a": "b"}
+    assert lab.get("ConfigMap", "from-magic", namespace)["data"] == {"a": "b"}
     result = ip.run_cell("%kubectl get configmap absent -n {NS}")
     assert not result.success and isinstance(result.error_in_exec, magics.KubectlFailed)
     assert ip.run_cell("%kubectl get configmap absent -n {NS} --expect-error").success

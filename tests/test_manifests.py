@@ -2,8 +2,8 @@
 
 import pytest
 
-from k8slab import manifests
-from k8slab.errors import ManifestError
+from k8slab.core.errors import ManifestError
+from k8slab.manifests import loading as manifests
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

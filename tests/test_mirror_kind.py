@@ -13,9 +13,9 @@ import uuid
 
 import pytest
 
-from k8slab import cluster, session
+from k8slab.clusters import choosing as cluster, session
+from k8slab.clusters.providers import kindconfig
 from k8slab.kube import applying, waiting
-from k8slab.providers import kindconfig
 
 from .needs import require, require_free_ports
 from .registry import BUSYBOX, Registry, docker, kind_gateway

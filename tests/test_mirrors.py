@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 import yaml
 
-from k8slab import config, mirrors
-from k8slab.cli import main
-from k8slab.errors import K8sLabError
-from k8slab.providers import ContextProvider, KindProvider, NodeProvider, kindconfig
+from k8slab.clusters.providers import ContextProvider, KindProvider, NodeProvider, kindconfig
+from k8slab.core import config, mirrors
+from k8slab.core.errors import K8sLabError
+from k8slab.ui.cli import main
 
 from .kind_schema import CLUSTER
 from .needs import toml
@@ -138,15 +138,16 @@ def test_a_kind_cluster_made_without_the_folder_is_to_be_recreated(standins, kit
 
 
 def test_a_reused_kind_cluster_with_mirrors_has_its_nodes_listed_once(standins, kit_home):
-    """exists(), wake() and use_mirrors() share one `docker ps` (each call costs `k8slab up` about 15 ms)."""
+    """find(), wake() and use_mirrors() share one `docker ps` (each call costs `k8slab up` about 15 ms)."""
     standins.tools("docker", "kind").reply({
         "docker ps": (0, "k8slab-control-plane\trunning\t"),
         "docker inspect": (0, f"/k8slab/shared {mirrors.IN_NODE} /lib/modules "),
     })
     kind = KindProvider(config.load(mirrors={"docker.io": ["https://a"]}))
     said = []
-    assert kind.exists() and kind.wake(said.append) is False
-    kind.use_mirrors(said.append, created=False)
+    found = kind.find()
+    assert found and kind.wake(said.append, found) is False
+    kind.use_mirrors(said.append, created=False, found=found)
     assert said == ["registry mirrors: docker.io via https://a"]
     assert [c[:2] for c in standins.calls()] == [["docker", "ps"], ["docker", "inspect"]]
 

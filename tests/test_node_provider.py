@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import cluster
+from k8slab.clusters import choosing as cluster
 from k8slab.kube import applying, waiting
 
 from .needs import require

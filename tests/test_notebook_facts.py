@@ -192,7 +192,7 @@ def helper(name: str):
     import importlib
     import inspect
 
-    obj = importlib.import_module("k8slab" if name.startswith("lab.") else "k8slab.rook")
+    obj = importlib.import_module("k8slab" if name.startswith("lab.") else "k8slab.lessons.rook")
     for part in name.split(".")[1:]:
         found = getattr(obj, part, None)
         if found is None and inspect.ismodule(obj):

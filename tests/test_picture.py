@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from k8slab import picture
+from k8slab.lessons import picture
 
 SVG = Path(__file__).resolve().parent.parent / "assets" / "architecture.svg"
 

@@ -12,9 +12,10 @@ import jsonschema
 import pytest
 import yaml
 
-from k8slab import cluster, config
-from k8slab.errors import ProviderError
-from k8slab.providers import KindProvider, kindconfig
+from k8slab.clusters import choosing as cluster
+from k8slab.clusters.providers import KindProvider, kindconfig
+from k8slab.core import config
+from k8slab.core.errors import ProviderError
 
 from .kind_schema import CLUSTER
 
@@ -105,7 +106,7 @@ def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monk
 def test_reuse_keeps_the_kubeconfig_until_it_no_longer_fits(standins, kit_home, monkeypatch):
     """`kind get kubeconfig` execs into the node (0.2 s): a reused, running cluster keeps the kit's file,
     unless that file fails (the cluster was made anew with kind itself, with a new CA)."""
-    from k8slab.errors import ClusterUnreachable
+    from k8slab.core.errors import ClusterUnreachable
 
     standins.tools("docker", "kind").reply({"docker ps": (0, "k8slab-control-plane\trunning\t"),
                                             "kind get kubeconfig": (0, KUBECONFIG)})
@@ -150,9 +151,9 @@ def test_why_a_kind_cluster_does_not_answer(standins, kit_home):
 
 
 def test_ready_waits_for_a_waking_api_server_only_when_asked(monkeypatch):
-    from k8slab.errors import ClusterUnreachable
+    from k8slab.clusters.providers.base import Provider
+    from k8slab.core.errors import ClusterUnreachable
     from k8slab.kube import waiting
-    from k8slab.providers.base import Provider
 
     class Booting:
         answers = 0
@@ -192,10 +193,11 @@ def test_dockers_containerd_image_store_loads_through_an_archive(standins, kit_h
 def test_a_podman_only_host_saves_with_podman_and_tells_kind(standins, kit_home):
     standins.tools("podman", "kind").reply({"podman ps": (0, "k8slab-control-plane\texited\t")})
     p = kind_provider(kit_home)
-    assert p.exists() and p.wake(lambda _: None)
+    found = p.find()
+    assert found and p.wake(lambda _: None, found)
     p.load_image("hello:v1")
     calls = standins.calls()
-    assert calls[1] == ["podman", "start", "k8slab-control-plane"]  # the nodes exists() listed
+    assert calls[1] == ["podman", "start", "k8slab-control-plane"]  # the nodes find() listed
     save, load = calls[2:]
     assert save[:3] == ["podman", "save", "-o"] and load[:3] == ["kind", "load", "image-archive"] and load[3] == save[3]
     kind_calls = [prov for call, prov in zip(calls, standins.providers(), strict=False) if call[0] == "kind"]

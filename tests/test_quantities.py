@@ -9,9 +9,10 @@ import copy
 
 import pytest
 
-from k8slab import manifests, preparing, quantities, validating
-from k8slab.errors import ManifestError
+from k8slab.core import quantities
+from k8slab.core.errors import ManifestError
 from k8slab.kube import applying
+from k8slab.manifests import loading as manifests, preparing, validating
 
 from .test_validating import _crd
 
@@ -174,11 +175,11 @@ class RecordingKube:
 
 def test_lab_apply_sends_quantities_as_strings_and_sends_nothing_when_one_object_is_invalid():
     kube = RecordingKube()
-    applying.apply(QUOTA_AND_POD, namespace="n", kube=kube, images={})
+    applying.apply(QUOTA_AND_POD, namespace="n", kube=kube)
     assert [b["kind"] for b in kube.sent] == ["ResourceQuota", "Pod"]
     assert kube.sent[0]["spec"]["hard"]["cpu"] == "1" and "__lines__" not in kube.sent[0]
     assert kube.sent[1]["spec"]["volumes"][0]["downwardAPI"]["items"][0]["resourceFieldRef"]["divisor"] == "1"
     kube.sent.clear()
     with pytest.raises(ManifestError, match="spec.podSelector: required field is missing"):
-        applying.apply(QUOTA_AND_POD + "---\n" + NETPOL, namespace="n", kube=kube, images={})
+        applying.apply(QUOTA_AND_POD + "---\n" + NETPOL, namespace="n", kube=kube)
     assert kube.sent == []

@@ -1,4 +1,4 @@
-"""k8slab.rook: pinned downloads (against a real local HTTP server), the safe CephCluster, the
+"""k8slab.lessons.rook: pinned downloads (against a real local HTTP server), the safe CephCluster, the
 host preflight on this machine's real /proc, the loop device in a real container, and the
 operator on the real test cluster (which refuses what Kubernetes 1.20 cannot hold)."""
 
@@ -20,12 +20,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8slab import fetching, rook, validating
-from k8slab.errors import ImageError, K8sLabError, ManifestError, NotFound, UnknownKind
+import k8slab as lab
+from k8slab.clusters import fetching
+from k8slab.core.errors import ImageError, K8sLabError, ManifestError, NotFound, UnknownKind
 from k8slab.kube import applying, waiting
-from k8slab.rook import host, loopdev, operator, progress, spec
+from k8slab.lessons.rook import host, loopdev, operator, progress, spec
+from k8slab.manifests import validating
 
 from .needs import free_port, require
+
+rook = lab.rook  # as the notebook calls it: the session's settings (its cache), cluster and provider
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -86,7 +90,7 @@ def test_fetch_downloads_verifies_caches_then_works_offline(kit_home, serve, roo
 def test_base_url_from_the_environment(kit_home, serve, monkeypatch, rook_dir):
     monkeypatch.setenv("K8SLAB_ROOK_BASE_URL", serve(rook_dir))
     lines = []
-    fetching.fetch(fetching.bundle("rook"), ["operator.yaml"], progress=lines.append)
+    fetching.fetch(fetching.bundle("rook"), ["operator.yaml"], cache=kit_home / "cache", progress=lines.append)
     assert lines == [f"operator.yaml: downloaded from {os.environ['K8SLAB_ROOK_BASE_URL']}operator.yaml, sha256 verified"]
 
 
@@ -421,7 +425,7 @@ def test_operator_applies_what_120_accepts_and_names_the_image_it_cannot_pull(ku
 
 @pytest.mark.cluster
 def test_progress_widget_shows_the_failed_stage(kube, namespace, node_provider, rook_dir):
-    from k8slab.widgets.rook import RookProgress
+    from k8slab.ui.widgets.rook import RookProgress
 
     rook.install(namespace, kube=kube, progress=lambda _: None, from_dir=rook_dir)
     try:
@@ -462,7 +466,7 @@ def test_dashboard_service_and_password(kube, namespace, node_provider):
         "metadata": {"name": "rook-ceph-dashboard-password"}, "data": {"password": base64.b64encode(clear.encode()).decode()}})
     password = rook.dashboard_password(namespace, kube=kube)
     assert password.reveal() == clear and clear not in repr(password) and clear not in str(password)
-    from k8slab.widgets.secret import SecretView
+    from k8slab.ui.widgets.secret import SecretView
 
     field = SecretView(password, "admin password")
     assert all(clear not in str(v) for v in field._repr_mimebundle_().values())

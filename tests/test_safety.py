@@ -8,10 +8,11 @@ import subprocess
 
 import pytest
 
-from k8slab import magics, safety
-from k8slab.errors import ManifestError
+from k8slab.core.errors import ManifestError
 from k8slab.kube import applying
-from k8slab.rook import spec
+from k8slab.lessons.rook import spec
+from k8slab.manifests import safety
+from k8slab.ui import magics
 
 # The shape of the guide's 2020 CephCluster, with the storage section of Rook's examples then.
 GUIDE_2020 = """\
@@ -125,10 +126,10 @@ def test_lab_apply_refuses_before_using_the_cluster(tmp_path):
     path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: rook-ceph}\n---\n" + GUIDE_2020)
     kube = Untouchable()
     with pytest.raises(ManifestError) as err:
-        applying.apply(path, kube=kube, images={})
+        applying.apply(path, kube=kube)
     assert str(err.value) == refusal("cluster-test.yaml, line 18")
     with pytest.raises(ManifestError):
-        applying.apply(path, kube=kube, images={}, dry_run=True)
+        applying.apply(path, kube=kube, dry_run=True)
     assert kube.used == []
 
 

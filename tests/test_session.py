@@ -14,11 +14,13 @@ import sys
 import pytest
 
 import k8slab as lab
-from k8slab import rook, session
-from k8slab.errors import K8sLabError, ProviderError
-from k8slab.rook import loopdev
+from k8slab.clusters import session
+from k8slab.core.errors import K8sLabError, ProviderError
+from k8slab.lessons.rook import loopdev
 
 from .needs import require
+
+rook = lab.rook
 
 KIND_NODE = "k8slab-control-plane"
 
@@ -59,7 +61,7 @@ def test_the_cluster_chosen_last_is_the_one_the_kit_acts_on(kind_kubeconfig, pla
     assert _nodes() == [KIND_NODE]
     chosen = lab.use(plain)
     assert KIND_NODE not in _nodes() and _nodes()
-    assert lab.kube.current() is chosen.kube and session.provider() is chosen.provider
+    assert session.kube() is chosen.kube and session.provider() is chosen.provider
     assert lab.status()["nodes"] == _nodes()
     lab.use(kind_kubeconfig)
     assert _nodes() == [KIND_NODE]
@@ -125,7 +127,7 @@ def test_settings_are_read_once_per_session(monkeypatch, kit_home):
 def test_up_on_a_cluster_that_answers_needs_no_api_client(kind_kubeconfig, kit_home):
     """The first `k8slab up` in a new home writes the kit's kubeconfig and waits with the kubernetes client;
     the next one asks /readyz and the nodes with the standard library (providers/probe) and is done."""
-    code = ("import sys\nfrom k8slab import cli\nsys.argv = ['k8slab', 'up']\ntry:\n    cli.main()\n"
+    code = ("import sys\nfrom k8slab.ui import cli\nsys.argv = ['k8slab', 'up']\ntry:\n    cli.main()\n"
             "except SystemExit as e:\n    assert not e.code, e.code\nprint('kubernetes' in sys.modules)")
     env = dict(os.environ, K8SLAB_HOME=str(kit_home))
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300) for _ in range(2)]

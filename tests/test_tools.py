@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import doctor, tools
-from k8slab.errors import ImageError, ToolFailed, ToolMissing
+from k8slab.core import tools
+from k8slab.core.errors import ImageError, ToolFailed, ToolMissing
+from k8slab.ui import doctor
 
 
 def script(folder: Path, name: str, body: str) -> str:

@@ -6,9 +6,11 @@ import copy
 
 import pytest
 
-from k8slab import dashboard, fetching, manifests, validating
-from k8slab.errors import ManifestError
-from k8slab.rook import operator as install, spec
+from k8slab.clusters import fetching
+from k8slab.core.errors import ManifestError
+from k8slab.lessons import dashboard
+from k8slab.lessons.rook import operator as install, spec
+from k8slab.manifests import loading as manifests, validating
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from k8slab.errors import ClusterUnreachable
+from k8slab.core.errors import ClusterUnreachable
 from k8slab.kube import watching
 from k8slab.kube.client import Kube
 

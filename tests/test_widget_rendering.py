@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from k8slab.widgets import base
+from k8slab.ui.widgets import base
 
 
 class Counting(base.LiveWidget):
@@ -106,7 +106,7 @@ def test_the_first_list_is_drawn_once_whole(monkeypatch):
 
 AT_EXIT = """
 import atexit, threading
-from k8slab.widgets import base
+from k8slab.ui.widgets import base
 
 class Idle(base.LiveWidget):
     tick = None  # nothing wakes its render thread but a change or the stop

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from k8slab.kube import applying, architecture, waiting, watching
-from k8slab.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
+from k8slab.ui.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
 
 pytestmark = pytest.mark.cluster
 
@@ -277,8 +277,7 @@ def test_an_expired_resource_version_asks_for_a_new_list(kube, namespace):
 
 AT_EXIT = """
 import atexit, sys
-from k8slab import cluster
-from k8slab.widgets import EventFeed, PodTable
+import k8slab as lab
 
 def report():  # registered first, so it runs after the widgets' finalizers
     for t in widgets:
@@ -287,8 +286,8 @@ def report():  # registered first, so it runs after the widgets' finalizers
     print("stopped" if all(t._stop.is_set() and not t.running for t in widgets) else "still running")
 
 atexit.register(report)
-cluster.use(sys.argv[1])
-widgets = [PodTable(namespace=sys.argv[2]), EventFeed(namespace=sys.argv[2])]
+lab.use(sys.argv[1])
+widgets = [lab.widgets.PodTable(namespace=sys.argv[2]), lab.widgets.EventFeed(namespace=sys.argv[2])]
 widgets[0].wait_for(lambda w: w._synced.is_set(), 30)
 print(widgets[0].summary())
 """

@@ -10,16 +10,23 @@ _hide = "kubernetes_validate" not in sys.modules and "kubernetes" not in sys.mod
 if _hide:
     sys.modules["kubernetes_validate"] = None  # type: ignore[assignment]
 
-from .applying import apply, delete, exists, get, list_objects, patch
-from .client import Kube, current
-from .inspecting import call_service, events, exec_in, logs, port_forward
-from .waiting import wait_for_condition, wait_for_job, wait_for_pod, wait_for_pods, wait_for_rollout, wait_gone
+from k8slab.kube.applying import apply, delete, exists, get, list_objects, patch
+from k8slab.kube.client import Kube
+from k8slab.kube.inspecting import call_service, events, exec_in, logs, port_forward
+from k8slab.kube.waiting import (
+    wait_for_condition,
+    wait_for_job,
+    wait_for_pod,
+    wait_for_pods,
+    wait_for_rollout,
+    wait_gone,
+)
 
 if _hide:
     del sys.modules["kubernetes_validate"]
 
 __all__ = [
-    "Kube", "current", "apply", "get", "exists", "list_objects", "delete", "patch",
+    "Kube", "apply", "get", "exists", "list_objects", "delete", "patch",
     "logs", "exec_in", "events", "call_service", "port_forward",
     "wait_for_condition", "wait_for_rollout", "wait_for_pods", "wait_for_pod", "wait_for_job", "wait_gone",
 ]

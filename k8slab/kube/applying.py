@@ -8,10 +8,10 @@ from typing import Mapping
 
 from kubernetes.client.rest import ApiException
 
-from .. import manifests, preparing, safety, session, validating
-from ..errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, NotFound, UnknownKind
-from ..tools import Progress
-from .client import Kube, current, translating
+from k8slab.core.errors import ClusterUnreachable, Forbidden, K8sLabError, ManifestError, NotFound, UnknownKind
+from k8slab.core.tools import Progress
+from k8slab.kube.client import Kube, translating
+from k8slab.manifests import loading as manifests, preparing, safety, validating
 
 FIELD_MANAGER = "k8slab"
 
@@ -21,11 +21,10 @@ def _namespace_for(res, obj_ns: str | None, namespace: str | None) -> str | None
 
 
 def apply(
-    manifest, namespace: str | None = None, kube: Kube | None = None, dry_run: bool = False, images: Mapping | None = None
-) -> list[dict]:
+    manifest, namespace: str | None = None, dry_run: bool = False, *, kube: Kube, overrides: Mapping | None = None) -> list[dict]:
     """Server-side apply every object of `manifest`; returns the objects as the server stored them.
 
-    Images named in the override map (settings `images`, or `images=`) are replaced, and said so.
+    Images named in the override map `overrides` (the settings' `images` through `lab.apply`) are replaced, and said so.
     Before anything is sent, every object is checked as kubectl checks it, and more: an unsafe
     CephCluster, or a field the schema refuses, stops the whole manifest with the file's line.
     As with `kubectl apply -n`, an object that names a namespace other than `namespace` is refused.
@@ -34,9 +33,8 @@ def apply(
     """
     objs = manifests.load(manifest)
     safety.check_all(objs)
-    for where, old, new in manifests.override_images(objs, session.settings().images if images is None else images):
+    for where, old, new in manifests.override_images(objs, overrides or {}):
         print(f"image override: {old} -> {new} in {where}")
-    kube = kube or current()
     preparing.prepare(objs, cluster_crds(objs, kube), kube.server_version)
     if namespace:
         _same_namespace(objs, namespace, kube)
@@ -138,12 +136,12 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
         kube.resource(body["apiVersion"], body["kind"])
         raise
     if body["kind"] == "CustomResourceDefinition" and not dry_run:
-        from .waiting import wait_for_condition
+        from k8slab.kube.waiting import wait_for_condition
 
         wait_for_condition("apiextensions.k8s.io/v1", "CustomResourceDefinition", meta["name"], None, "Established", kube=kube, timeout=30)
         kube.dyn.resources.invalidate_cache()
     if body["kind"] == "Namespace" and body["apiVersion"] == "v1" and not dry_run and kube.minor_version < 24:
-        from .waiting import watch_until
+        from k8slab.kube.waiting import watch_until
 
         # Before 1.24 the API server refuses pods until the namespace's default ServiceAccount
         # has its token Secret: wait for it, so "create a namespace, then a pod" just works.
@@ -151,37 +149,34 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
     return applied
 
 
-def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> dict:
+def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", *, kube: Kube) -> dict:
     """The live object, as `kubectl get KIND NAME -o yaml` shows it; NotFound when it is not there.
 
     Used in chapters 06, 07.
     """
-    kube = kube or current()
     res = kube.resource(api_version, kind)
     with translating(f"reading {kind}/{name}", kube):
         return res.get(name=name, namespace=_namespace_for(res, None, namespace)).to_dict()
 
 
-def exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", kube: Kube | None = None) -> bool:
+def exists(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", *, kube: Kube) -> bool:
     """Whether the object is there: `kubectl get KIND NAME` without the NotFound error.
 
     Used in chapter 02.
     """
     try:
-        get(kind, name, namespace, api_version, kube)
+        get(kind, name, namespace, api_version, kube=kube)
         return True
     except NotFound:
         return False
 
 
 def list_objects(
-    kind: str, namespace: str | None = None, selector: str | None = None, api_version: str = "v1", kube: Kube | None = None
-) -> list[dict]:
+    kind: str, namespace: str | None = None, selector: str | None = None, api_version: str = "v1", *, kube: Kube) -> list[dict]:
     """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace.
 
     Used in chapters 01, 02, 03, 04, 06, 07, 08.
     """
-    kube = kube or current()
     res = kube.resource(api_version, kind)
     with translating(f"listing {kind}", kube):
         found = res.get(namespace=namespace if res.namespaced else None, label_selector=selector)
@@ -197,13 +192,12 @@ def delete(
     api_version: str = "v1",
     wait: bool = True,
     timeout: float = 120,
-    kube: Kube | None = None,
+    kube: Kube,
 ) -> list[str]:
     """Delete what a manifest names (or one kind/name); absent objects are fine. Waits until gone.
 
     Used in chapters 01, 02, 03, 04, 05, 06, 07, 08, 09.
     """
-    kube = kube or current()
     if manifest is not None:
         targets = [manifests.clean(o) for o in manifests.load(manifest)]
     else:
@@ -220,7 +214,7 @@ def delete(
             continue
         deleted.append(f"{body['kind']}/{meta['name']}")
         if wait:
-            from .waiting import wait_gone
+            from k8slab.kube.waiting import wait_gone
 
             wait_gone(body["apiVersion"], body["kind"], meta["name"], ns, kube=kube, timeout=timeout)
         if body["kind"] == "CustomResourceDefinition":
@@ -229,15 +223,14 @@ def delete(
 
 
 def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = None, api_version: str = "v1", *,
-          kube: Kube | None = None) -> dict:
+          kube: Kube) -> dict:
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change.
 
     Used in chapter 06.
     """
-    kube = kube or current()
     res = kube.resource(api_version, kind)
     if kind == "CephCluster":  # what the patch would make of it must be safe too
-        safety.check(safety.merged(get(kind, name, namespace, api_version, kube), patch_body))
+        safety.check(safety.merged(get(kind, name, namespace, api_version, kube=kube), patch_body))
     with translating(f"patching {kind}/{name}", kube):
         try:
             return res.patch(

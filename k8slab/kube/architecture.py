@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 
 from kubernetes.client.rest import ApiException
 
-from ..conditions import ready as is_ready
-from .client import Kube, current, translating
+from k8slab.core.conditions import ready as is_ready
+from k8slab.kube.client import Kube, translating
 
 CONTROL_PLANE = (
     ("kube-apiserver", "API server"),
@@ -49,7 +49,10 @@ def _items(kube: Kube, path: str, query=()) -> list[dict]:
 
 
 def readiness_checks(kube: Kube) -> dict[str, bool]:
-    """The API server's /readyz?verbose checks: {"etcd": True, "informer-sync": True, ...}."""
+    """The API server's /readyz?verbose checks: {"etcd": True, "informer-sync": True, ...}.
+
+    Used in chapter 01.
+    """
     _, text = _get(kube, "/readyz", [("verbose", "true")])
     return {m[2]: m[1] == "+" for m in map(_CHECK.match, text.splitlines()) if m}
 
@@ -172,12 +175,13 @@ def _addons(pods: list[dict]) -> list[dict]:
             for k, v in sorted(groups.items())]
 
 
-def discover(kube: Kube | None = None) -> dict:
+def discover(kube: Kube) -> dict:
     """{"version", "control_plane": [...], "nodes": [...], "addons": [...], "checks": {...}}.
 
     Each component is {"name", "title", "healthy": True/False/None, "source", "detail", "version"}.
+
+    Used in chapter 01.
     """
-    kube = kube or current()
     checks = readiness_checks(kube)
     pods = _items(kube, "/api/v1/namespaces/kube-system/pods")
     leases = {i["metadata"]["name"]: i for i in _items(kube, "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")}
@@ -198,7 +202,10 @@ def _mark(healthy: bool | None) -> str:
 
 
 def describe(arch: dict) -> str:
-    """The picture as text (the Introduction notebook prints it): no addresses, ages or hashes."""
+    """The picture as text (the Introduction notebook prints it): no addresses, ages or hashes.
+
+    Used in chapter 01.
+    """
     lines = [f"Kubernetes {arch['version']}".rstrip(), "Control plane (控制平面):"]
     for c in arch["control_plane"]:
         lines.append(f"  {c['title']:<20} {_mark(c['healthy']):<8} ({c['source']}: {c['detail']})")

@@ -16,16 +16,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from .. import session
-from ..errors import (
-    ClusterUnreachable,
-    Conflict,
-    Forbidden,
-    Invalid,
-    K8sLabError,
-    NotFound,
-    UnknownKind,
-)
+from k8slab.core.errors import ClusterUnreachable, Conflict, Forbidden, Invalid, K8sLabError, NotFound, UnknownKind
 
 UNREACHABLE_HINT = "is the cluster running? `lab.status()` tells; `lab.up()` or `k8slab up` starts it"
 _STATUS_ERRORS = {400: Invalid, 401: Forbidden, 403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
@@ -170,8 +161,3 @@ class Kube:
 
     def close(self) -> None:
         self.api.close()
-
-
-def current() -> Kube:
-    """The API connection of the cluster chosen last (`lab.up()` / `lab.use()`), from the session."""
-    return session.kube()

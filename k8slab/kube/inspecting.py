@@ -8,22 +8,21 @@ from contextlib import contextmanager
 
 from kubernetes.stream import portforward, stream
 
-from ..errors import K8sLabError
-from .client import Kube, current, translating
+from k8slab.core.errors import K8sLabError
+from k8slab.kube.client import Kube, translating
 
 
 def logs(pod: str, namespace: str = "default", container: str | None = None, *, tail: int | None = None,
-         previous: bool = False, kube: Kube | None = None) -> str:
+         previous: bool = False, kube: Kube) -> str:
     """A container's log; `previous=True` reads the run before the last restart (`kubectl logs --previous`).
 
     Used in chapters 03, 05, 06, 08.
     """
-    kube = kube or current()
     with translating(f"reading the {'previous ' if previous else ''}logs of pod {pod}", kube):
         return kube.core.read_namespaced_pod_log(pod, namespace, container=container, tail_lines=tail, previous=previous)
 
 
-def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, kube: Kube | None = None) -> tuple[int,
+def exec_in(pod: str, command: list[str], namespace: str = "default", container: str | None = None, *, kube: Kube) -> tuple[int,
                                                                                                                                        str]:
     """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr).
 
@@ -31,7 +30,6 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
     """
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')
-    kube = kube or current()
     with translating(f"running {command[0]} in pod {pod}", kube):
         resp = stream(
             kube.core.connect_get_namespaced_pod_exec, pod, namespace, container=container, command=command,
@@ -44,12 +42,11 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
     return (1 if code is None else code), out
 
 
-def events(kind: str | None = None, name: str | None = None, namespace: str = "default", kube: Kube | None = None) -> list[dict]:
+def events(kind: str | None = None, name: str | None = None, namespace: str = "default", *, kube: Kube) -> list[dict]:
     """Events about one object (or the whole namespace), oldest first.
 
     Used in chapters 01, 05.
     """
-    kube = kube or current()
     fields = [f"involvedObject.{k}={v}" for k, v in (("kind", kind), ("name", name)) if v]
     with translating(f"reading events in {namespace}", kube):
         items = kube.core.list_namespaced_event(namespace, field_selector=",".join(fields) or None).items
@@ -61,31 +58,29 @@ def events(kind: str | None = None, name: str | None = None, namespace: str = "d
     ]
 
 
-def recent_events(kind: str, name: str, namespace: str | None, kube: Kube | None = None, last: int = 3) -> str:
+def recent_events(kind: str, name: str, namespace: str | None, last: int = 3, *, kube: Kube) -> str:
     """The last few events of an object, as one line (for timeout messages)."""
     if not namespace:
         return ""
     try:
-        found = events(kind, name, namespace, kube)[-last:]
+        found = events(kind, name, namespace, kube=kube)[-last:]
     except K8sLabError:
         return ""
     return "; ".join(f"{e['reason']}: {e['message']}" for e in found)
 
 
-def call_service(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", kube: Kube | None = None) -> str:
+def call_service(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", *, kube: Kube) -> str:
     """An HTTP GET to a Service through the API server's proxy: works on every cluster, no port mapping.
 
     Used in chapters 03, 05, 06, 07.
     """
-    kube = kube or current()
     with translating(f"calling Service {name}:{port}{path}", kube):
         return kube.core.connect_get_namespaced_service_proxy_with_path(f"{name}:{port}", namespace, path.lstrip("/") or "/")
 
 
 @contextmanager
-def port_forward(pod: str, port: int, namespace: str = "default", local_port: int = 0, kube: Kube | None = None):
+def port_forward(pod: str, port: int, namespace: str = "default", local_port: int = 0, *, kube: Kube):
     """Forward 127.0.0.1:<local port> to a pod's port while the block runs; yields the local port."""
-    kube = kube or current()
     server = socket.create_server(("127.0.0.1", local_port))
     stop = threading.Event()
 

@@ -13,8 +13,8 @@ import binascii
 
 from kubernetes import client
 
-from ..errors import Forbidden, K8sLabError, NotFound
-from .client import Kube, current, translating
+from k8slab.core.errors import Forbidden, K8sLabError, NotFound
+from k8slab.kube.client import Kube, translating
 
 MASK = "••••••••"
 
@@ -50,12 +50,11 @@ class Sensitive:
 
 
 def request_token(service_account: str, namespace: str, expiration_seconds: int = 3600,
-                  audiences: list[str] | None = None, kube: Kube | None = None) -> Sensitive:
+                  audiences: list[str] | None = None, *, kube: Kube) -> Sensitive:
     """A token for a ServiceAccount through the TokenRequest API (`kubectl create token`)."""
     if expiration_seconds < 600:
         raise K8sLabError(f"a token must live at least 600 seconds, not {expiration_seconds}",
                           "the API server refuses shorter ones")
-    kube = kube or current()
     body = client.AuthenticationV1TokenRequest(
         spec=client.V1TokenRequestSpec(audiences=list(audiences or []), expiration_seconds=expiration_seconds)
     )
@@ -64,9 +63,8 @@ def request_token(service_account: str, namespace: str, expiration_seconds: int 
     return Sensitive(resp.status.token, f"token of {namespace}/{service_account}")
 
 
-def secret_value(name: str, key: str, namespace: str, kube: Kube | None = None) -> Sensitive:
+def secret_value(name: str, key: str, namespace: str, *, kube: Kube) -> Sensitive:
     """One key of a Secret, base64-decoded (`kubectl get secret -o jsonpath=... | base64 --decode`)."""
-    kube = kube or current()
     with translating(f"reading Secret {name} in {namespace}", kube):
         secret = kube.core.read_namespaced_secret(name, namespace)
     data = secret.data or {}
@@ -94,9 +92,8 @@ def _client_for(token: Sensitive | str, kube: Kube) -> client.ApiClient:
     return client.ApiClient(cfg)
 
 
-def whoami(token: Sensitive | str, kube: Kube | None = None) -> str:
+def whoami(token: Sensitive | str, *, kube: Kube) -> str:
     """The user the API server sees for `token` (a TokenReview); Forbidden if it does not authenticate."""
-    kube = kube or current()
     value = token.reveal() if isinstance(token, Sensitive) else token
     review = client.V1TokenReview(spec=client.V1TokenReviewSpec(token=value))
     with translating("reviewing a token", kube):
@@ -107,9 +104,8 @@ def whoami(token: Sensitive | str, kube: Kube | None = None) -> str:
     return result.status.user.username
 
 
-def can_i(token: Sensitive | str, verb: str, resource: str, namespace: str | None = None, kube: Kube | None = None) -> bool:
+def can_i(token: Sensitive | str, verb: str, resource: str, namespace: str | None = None, *, kube: Kube) -> bool:
     """`kubectl auth can-i VERB RESOURCE --token=...`: asked with the token itself (a SelfSubjectAccessReview)."""
-    kube = kube or current()
     api = _client_for(token, kube)
     review = client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(
         resource_attributes=client.V1ResourceAttributes(verb=verb, resource=resource, namespace=namespace)))

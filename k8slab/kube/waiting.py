@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from ..conditions import (
+from k8slab.core.conditions import (
     PULL_FAILURES,
     PodState,
     condition as condition_of,
@@ -18,10 +18,10 @@ from ..conditions import (
     ready,
     rollout_complete as _rollout_complete,
 )
-from ..errors import ImageError, K8sLabError, WaitTimeout
-from ..manifests import label_selector
-from .client import Kube, current, translating
-from .watching import SYNCED, Stop, follow
+from k8slab.core.errors import ImageError, K8sLabError, WaitTimeout
+from k8slab.kube.client import Kube, translating
+from k8slab.kube.watching import SYNCED, Stop, follow
+from k8slab.manifests.loading import label_selector
 
 # A predicate sees the object (a dict, or None once deleted) and returns True when the
 # wait is over; it raises a K8sLabError when the wait can never succeed.
@@ -36,7 +36,7 @@ def watch_until(
     done: Predicate,
     *,
     timeout: float,
-    kube: Kube | None = None,
+    kube: Kube,
     selector: str | None = None,
     describe: Callable[[dict | None], str] | None = None,
     check_every: float | None = None,
@@ -49,7 +49,6 @@ def watch_until(
     `check_every` seconds (to notice pods that cannot pull their image while the object waited
     for does not change).
     """
-    kube = kube or current()
     ns = namespace if kube.resource(api_version, kind).namespaced else None
     what = f"{kind}/{name}" if name else f"{kind}s matching {selector!r}"
     objects: dict[str, dict] = {}
@@ -78,7 +77,7 @@ def watch_until(
         deadline.cancel()
         events.close()
     last = (describe or describe_conditions)(state())
-    from .inspecting import recent_events
+    from k8slab.kube.inspecting import recent_events
 
     events_text = recent_events(kind, name, ns, kube=kube) if name else ""
     raise WaitTimeout(f"{what} not ready after {timeout:g}s: {last}" + (f"; events: {events_text}" if events_text else ""))
@@ -94,12 +93,12 @@ def describe_conditions(obj) -> str:
     return ", ".join(f"{c['type']}={c['status']}" for c in conds) or "no status yet"
 
 
-def wait_for_condition(api_version, kind, name, namespace, condition, *, timeout=60, kube=None) -> dict:
+def wait_for_condition(api_version, kind, name, namespace, condition, *, timeout=60, kube: Kube) -> dict:
     """Until `status.conditions[type=condition]` is True (works for any kind, CRDs included)."""
     return watch_until(api_version, kind, name, namespace, lambda o: condition_of(o, condition) == "True", timeout=timeout, kube=kube)
 
 
-def wait_gone(api_version, kind, name, namespace=None, timeout=120, *, kube=None) -> None:
+def wait_gone(api_version, kind, name, namespace=None, timeout=120, *, kube: Kube) -> None:
     watch_until(api_version, kind, name, namespace, lambda o: o is None, timeout=timeout, kube=kube,
                 describe=lambda o: "still there" + (f" ({describe_conditions(o)})" if o else ""))
 
@@ -137,7 +136,7 @@ def raise_if_stuck(pods: list[dict]) -> None:
             raise error
 
 
-def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, kube=None) -> list[dict]:
+def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, *, kube: Kube) -> list[dict]:
     """Until `count` pods (at least one if None) match `selector` and all of them are Ready.
 
     Used in chapters 02, 06.
@@ -158,7 +157,7 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
     return watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
 
 
-def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, kube=None) -> dict:
+def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, *, kube: Kube) -> dict:
     """Watch the pod until it is Ready (or has succeeded); a pod stuck pulling or crashing fails at once.
 
     Used in chapters 01, 02, 04, 05, 06, 08.
@@ -188,12 +187,11 @@ def describe_rollout(dep: dict | None) -> str:
     return f"{s.get('updatedReplicas') or 0}/{want} updated, {s.get('availableReplicas') or 0}/{want} available"
 
 
-def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
+def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180, *, kube: Kube) -> dict:
     """Until a Deployment's rollout is complete; fails early when its pods cannot pull their image.
 
     Used in chapters 01, 02, 03, 05, 06, 07, 09.
     """
-    kube = kube or current()
 
     def check_pods():
         deployments, pods = kube.resource("apps/v1", "Deployment"), kube.resource("v1", "Pod")
@@ -210,7 +208,7 @@ def wait_for_rollout(name: str, namespace: str = "default", timeout: float = 180
         raise
 
 
-def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, kube=None) -> dict:
+def wait_for_job(name: str, namespace: str = "default", timeout: float = 180, *, kube: Kube) -> dict:
     """Watch the Job until it completes (`kubectl wait --for=condition=complete`); a failed Job is an error.
 
     Used in chapters 06, 08.

@@ -18,8 +18,8 @@ import urllib3
 from kubernetes.client.rest import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
-from ..errors import ClusterUnreachable
-from .client import Kube, current, translate, translating
+from k8slab.core.errors import ClusterUnreachable
+from k8slab.kube.client import Kube, translate, translating
 
 # Besides the server's ADDED / MODIFIED / DELETED, `follow` yields ("SYNCED", {...}) after
 # each (re)list: everything listed has been yielded, live events follow.
@@ -169,7 +169,7 @@ def follow(
     stop: threading.Event | None = None,
     fields: str | None = None,
     window: int = 10,
-    kube: Kube | None = None,
+    kube: Kube,
     on_window: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, dict]]:
     """(event_type, object) for every change of the matching objects: first a list, then a watch.
@@ -181,7 +181,6 @@ def follow(
     namespace. `on_window` runs after each window (a wait's periodic check; what it raises
     ends the follow). Ends when `stop` is set.
     """
-    kube = kube or current()
     stop = stop or Stop()
     target = _target(kube, api_version, kind, namespace, selector=selector, name=name, fields=fields)
     state = _State(api_version, kind)
@@ -277,14 +276,13 @@ def follow_logs(
     stop: threading.Event | None = None,
     *,
     tail: int | None = None,
-    kube: Kube | None = None,
+    kube: Kube,
 ) -> Iterator[str]:
     """The container's log lines as they are written, until it exits or `stop` is set.
 
     With a plain Event, `stop` is noticed when the next line arrives; a `Stop` also
     interrupts a silent stream at once (widgets use that).
     """
-    kube = kube or current()
     stop = stop or Stop()
     query = [("follow", "true")] + [(k, str(v)) for k, v in (("container", container), ("tailLines", tail)) if v is not None]
     with translating(f"following the logs of pod {pod}" + (f" container {container}" if container else ""), kube):

@@ -20,7 +20,7 @@ import uuid
 
 from kubernetes import client as k8s, watch
 
-from k8slab import cluster
+from k8slab.clusters import choosing as cluster
 from k8slab.kube import applying, waiting
 
 RUNS = 7
@@ -38,7 +38,7 @@ def median(fn, runs=RUNS) -> float:
 
 def bench_up(kubeconfig: str) -> None:
     kubectl = ["kubectl", "--kubeconfig", kubeconfig, "get", "--raw", "/readyz"]
-    cli = [sys.executable, "-m", "k8slab.cli", "up", "--provider", "node"]
+    cli = [sys.executable, "-m", "k8slab.ui.cli", "up", "--provider", "node"]
     cluster.up("node", progress=lambda _: None)  # warm: the cluster exists from here on
     raw = median(lambda: subprocess.run(kubectl, check=True, capture_output=True))
     up = median(lambda: cluster.up("node", progress=lambda _: None))

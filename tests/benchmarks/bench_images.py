@@ -1,4 +1,4 @@
-"""Benchmarks of k8slab.images on the real Docker engine (not collected by pytest).
+"""Benchmarks of k8slab.imaging on the real Docker engine (not collected by pytest).
 
     python tests/benchmarks/bench_images.py
 
@@ -28,7 +28,9 @@ import time
 import uuid
 from pathlib import Path
 
-from k8slab import config, dockerfile, images
+from k8slab import imaging as images
+from k8slab.core import config
+from k8slab.imaging import dockerfile
 
 REPO = Path(__file__).resolve().parents[2]
 OVERRIDES = {"node:7": "k8slab.local/node:18"}
@@ -67,7 +69,7 @@ def bench_rebuild(folder: Path, tag: str) -> None:
 
 
 def bench_load(image: str, containerd: str) -> None:
-    from k8slab.providers.node import NodeProvider
+    from k8slab.clusters.providers.node import NodeProvider
 
     provider = NodeProvider(config.load(provider="node", containerd=containerd))
     ctr = ["ctr", "--address", containerd, "-n", "k8s.io"]

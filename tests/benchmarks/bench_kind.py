@@ -20,8 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
-from k8slab import cluster, config
-from k8slab.providers import kindconfig
+from k8slab.clusters import choosing as cluster
+from k8slab.clusters.providers import kindconfig
+from k8slab.core import config
 
 RUNS = 5
 BASE = "k8slab.local/nginx:1.17.0"
@@ -69,7 +70,7 @@ def bench_reuse() -> None:
 
     raw = statistics.median(timed(bare) for _ in range(RUNS))
     up = statistics.median(timed(lambda: cluster.up("kind", progress=lambda _: None)) for _ in range(RUNS))
-    cli = statistics.median(timed(lambda: run(sys.executable, "-m", "k8slab.cli", "up")) for _ in range(3))
+    cli = statistics.median(timed(lambda: run(sys.executable, "-m", "k8slab.ui.cli", "up")) for _ in range(3))
     report("up (reuse), in process", up, raw, "kind get clusters + readyz")
     report("up (reuse), as command", cli, raw, "kind get clusters + readyz")
 

@@ -19,8 +19,8 @@ import time
 import uuid
 from pathlib import Path
 
-from k8slab import cluster
-from k8slab.providers import kindconfig
+from k8slab.clusters import choosing as cluster
+from k8slab.clusters.providers import kindconfig
 
 RUNS = 3
 REGISTRY = Path(__file__).resolve().parent.parent / "cluster" / "registry"

@@ -5,7 +5,7 @@
 
 Both run as commands, interleaved, in one run; the figure is the ratio of their medians. On a
 cluster that answers, `k8slab up` asks /readyz and the nodes with the standard library
-(k8slab.providers.probe) and never imports the kubernetes client; the script checks that too.
+(k8slab.clusters.providers.probe) and never imports the kubernetes client; the script checks that too.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    up = [sys.executable, "-m", "k8slab.cli", "up"]
+    up = [sys.executable, "-m", "k8slab.ui.cli", "up"]
     readyz = ["kubectl", "--kubeconfig", os.environ["KUBECONFIG"], "get", "--raw", "/readyz"]
-    quiet = subprocess.run([sys.executable, "-c", "import sys\nfrom k8slab import cli\nsys.argv = ['k8slab', 'up']\n"
+    quiet = subprocess.run([sys.executable, "-c", "import sys\nfrom k8slab.ui import cli\nsys.argv = ['k8slab', 'up']\n"
                             "try:\n    cli.main()\nexcept SystemExit:\n    pass\nprint('kubernetes' in sys.modules)"],
                            capture_output=True, text=True, check=True).stdout.split()[-1]
     timed(up), timed(readyz)  # warm caches

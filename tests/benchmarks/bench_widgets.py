@@ -30,9 +30,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from k8slab import cluster
+from k8slab.clusters import choosing as cluster
 from k8slab.kube import applying, waiting, watching
-from k8slab.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
+from k8slab.ui.widgets import ClusterMap, EventFeed, LogView, ManifestEditor, PodTable, RolloutProgress, SpecStatus
 
 BUSYBOX = "k8slab.local/busybox:1"
 NOWHERE = {"k8slab.io/nowhere": "true"}  # no node has it: the pod stays Pending, unscheduled
