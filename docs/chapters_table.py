@@ -1,5 +1,5 @@
 """The table "where each chapter's code lives" in docs/architecture.md, made from the package's
-"Used in chapters ..." docstrings (tests/test_docs.py fails when the page and the code differ).
+"Used in chapters ..." docstrings (tests/project/test_docs.py fails when the page and the code differ).
 
     python docs/chapters_table.py          # print the table
     python docs/chapters_table.py --write  # put it into docs/architecture.md

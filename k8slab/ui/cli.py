@@ -94,9 +94,10 @@ def status(provider, cluster_name, as_json):
 def build(path, tag, base, no_cache):
     """Build an image (default: the guide's hello-world app) and show its layers."""
     from k8slab import imaging as images
+    from k8slab.core import config
 
     args = {"path": Path(path)} if path else {}
-    result = images.build(tag=tag, base=base, nocache=no_cache, progress=_echo, **args)
+    result = images.build(tag=tag, base=base, nocache=no_cache, progress=_echo, overrides=config.load().images, **args)
     click.echo(result.cache_summary())
     click.echo(images.layers_summary(result.image, result.dockerfile, result.base))
 

@@ -46,7 +46,7 @@ class ContextProvider(Provider):
         elif self.settings.registry:
             from k8slab import imaging as images
 
-            ref = images.push(image, self.settings.registry)
+            ref = images.push(image, self.settings.registry, overrides=self.settings.images)
             print(f"pushed {image} to {ref}: use that name in your manifests")
         else:
             raise ProviderError(

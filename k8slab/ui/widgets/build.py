@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Mapping
 
 import ipywidgets as widgets
 
@@ -22,7 +23,9 @@ class BuildProgress(StaticFallback, widgets.VBox):
     Used in chapter 05.
     """
 
-    def __init__(self, title: str = "build"):
+    def __init__(self, title: str = "build", *, overrides: Mapping[str, str] | None = None):
+        """`overrides`: the image override map `run` builds with (`lab.widgets` passes the settings')."""
+        self.overrides = overrides
         self.bar = widgets.IntProgress(value=0, min=0, max=1, description=title, bar_style="info")
         self.status = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(max_height="16em", overflow="auto", border="1px solid #dee2e6"))
@@ -49,7 +52,7 @@ class BuildProgress(StaticFallback, widgets.VBox):
         from k8slab import imaging as images
 
         try:
-            result = images.build(progress=self, **build_args)
+            result = images.build(progress=self, **{"overrides": self.overrides, **build_args})
         except K8sLabError as e:
             self.failed(e)
             raise

@@ -1,0 +1,1 @@
+"""The providers, the session, kind and its mirrors, the plain node."""

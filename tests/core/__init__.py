@@ -1,0 +1,1 @@
+"""Pure code: errors, settings, the subprocess helper, mirrors, conditions, quantities."""

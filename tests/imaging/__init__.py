@@ -1,0 +1,1 @@
+"""Images: Dockerfiles, builds, runs and pushes against the real Docker (and Podman)."""

@@ -1,0 +1,1 @@
+"""The API layer against the real test cluster."""

@@ -1,0 +1,1 @@
+"""What the chapters call: checks, diagnosis, the dashboard, Rook, isolation, bundles."""

@@ -1,0 +1,1 @@
+"""Manifests without a cluster: loading, validating, safety, the corpus."""

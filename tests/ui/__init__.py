@@ -1,0 +1,1 @@
+"""The command line, the doctor, the magics and the widgets (in a headless browser too)."""
