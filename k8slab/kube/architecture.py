@@ -48,7 +48,7 @@ def _items(kube: Kube, path: str, query=()) -> list[dict]:
     return json.loads(text).get("items") or [] if status == 200 else []
 
 
-def readiness_checks(kube: Kube) -> dict[str, bool]:
+def readiness_checks(*, kube: Kube) -> dict[str, bool]:
     """The API server's /readyz?verbose checks: {"etcd": True, "informer-sync": True, ...}.
 
     Used in chapter 01.
@@ -175,14 +175,14 @@ def _addons(pods: list[dict]) -> list[dict]:
             for k, v in sorted(groups.items())]
 
 
-def discover(kube: Kube) -> dict:
+def discover(*, kube: Kube) -> dict:
     """{"version", "control_plane": [...], "nodes": [...], "addons": [...], "checks": {...}}.
 
     Each component is {"name", "title", "healthy": True/False/None, "source", "detail", "version"}.
 
     Used in chapter 01.
     """
-    checks = readiness_checks(kube)
+    checks = readiness_checks(kube=kube)
     pods = _items(kube, "/api/v1/namespaces/kube-system/pods")
     leases = {i["metadata"]["name"]: i for i in _items(kube, "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")}
     has_pods = {(p["metadata"].get("labels") or {}).get("component") for p in pods}

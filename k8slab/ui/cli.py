@@ -44,7 +44,7 @@ def doctor(as_json):
     from k8slab.core import config
     from k8slab.ui import doctor as doctoring
 
-    checks = doctoring.run_checks(config.load())
+    checks = doctoring.run_checks(settings=config.load())
     click.echo(json.dumps(doctoring.as_dicts(checks), indent=2) if as_json else doctoring.report(checks))
     sys.exit(0 if doctoring.healthy(checks) else 1)
 

@@ -134,7 +134,7 @@ def _context(settings: config.Settings) -> Check:
                  required=settings.provider == "context")
 
 
-def run_checks(settings: config.Settings) -> list[Check]:
+def run_checks(*, settings: config.Settings) -> list[Check]:
     """What this machine has for the cluster `settings` name: engine, tools, context, memory, disk.
 
     Used in chapter 03.

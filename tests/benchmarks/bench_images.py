@@ -29,8 +29,7 @@ import uuid
 from pathlib import Path
 
 from k8slab import imaging as images
-from k8slab.core import config
-from k8slab.imaging import dockerfile
+from k8slab.core import config, references
 
 REPO = Path(__file__).resolve().parents[2]
 OVERRIDES = {"node:7": "k8slab.local/node:18"}
@@ -73,7 +72,7 @@ def bench_load(image: str, containerd: str) -> None:
 
     provider = NodeProvider(config.load(provider="node", containerd=containerd))
     ctr = ["ctr", "--address", containerd, "-n", "k8s.io"]
-    name = dockerfile.normalize(image)
+    name = references.normalize(image)
 
     def forget() -> None:
         subprocess.run([*ctr, "images", "rm", "--sync", name], capture_output=True)

@@ -28,7 +28,7 @@ import pytest
 
 from k8slab.clusters import choosing as cluster, fetching
 from k8slab.clusters.providers import engine, kindconfig
-from k8slab.core import references
+from k8slab.core import config, references
 from k8slab.core.errors import K8sLabError
 from k8slab.lessons.bundling import archive, contents, pulling
 
@@ -211,9 +211,9 @@ def test_the_bundle_asks_for_the_node_image_the_guides_rooks_and_the_dashboards_
     seeds()
     monkeypatch.setenv("K8SLAB_NODE_IMAGE", "example.org/node:1")
     reread_settings()
-    files = {b.name: fetching.fetch(b) for b in contents.pinned_files()}
+    files = {b.name: fetching.fetch(b, cache=config.load().cache) for b in contents.pinned_files()}
     assert "images.txt" in files["rook"]
-    wanted = contents.wanted(files)
+    wanted = contents.wanted(files, config.load())
     names = [w.name for w in wanted]
     assert names[0] == "example.org/node:1" and wanted[0].into == (contents.DOCKER,)
     assert names[1:4] == list(contents.GUIDE_IMAGES)
@@ -327,8 +327,8 @@ def the_teacher_makes_a_bundle(tmp_path: Path, monkeypatch, reread_settings, nod
     try:
         monkeypatch.setenv("K8SLAB_NODE_IMAGE", node_tag)
         reread_settings()
-        files = {b.name: fetching.fetch(b) for b in contents.pinned_files()}
-        wanted = contents.wanted(files)
+        files = {b.name: fetching.fetch(b, cache=config.load().cache) for b in contents.pinned_files()}
+        wanted = contents.wanted(files, config.load())
         for w in wanted[1:]:
             _, path, tag, _ = references.split_ref(references.normalize(w.name))
             registry.push_as(STANDINS.get(references.normalize(w.name), BUSYBOX), f"{path}:{tag}")
@@ -409,7 +409,7 @@ def loaded_twice(made: Made, name: str, laptop: Path) -> tuple[float, float]:
             before.append(node_images(node))
 
     started = time.monotonic()
-    load(made.bundle, progress=progress)
+    load(made.bundle, settings=config.load(), progress=progress)
     load_s = time.monotonic() - started
     assert lines[1] == f"checked: {len(made.index.members)} members match their sha256 and size"
     assert f"creating the kind cluster {name!r} (a few minutes the first time)" in lines
@@ -419,12 +419,13 @@ def loaded_twice(made: Made, name: str, laptop: Path) -> tuple[float, float]:
     listed = node_images(node)
     for image in ("docker.io/library/busybox", "docker.io/library/nginx", "quay.io/ceph/ceph", "docker.io/kubernetesui/dashboard"):
         assert image in listed, listed
-    rook_files = fetching.fetch(contents.pinned_files()[0], base_url="http://127.0.0.1:9/")  # offline: the cache answers
+    # offline: the cache answers
+    rook_files = fetching.fetch(contents.pinned_files()[0], base_url="http://127.0.0.1:9/", cache=config.load().cache)
     assert "images.txt" in rook_files and rook_files["crds.yaml"].is_relative_to(laptop / "cache")
     print("\n" + made.stderr + "\n".join(lines))
     lines.clear()
     started = time.monotonic()
-    load(made.bundle, progress=lines.append)
+    load(made.bundle, settings=config.load(), progress=lines.append)
     again_s = time.monotonic() - started
     assert f"reusing the kind cluster {name!r}" in lines
     return load_s, again_s
@@ -437,7 +438,7 @@ def loaded_into_a_classroom_registry(bundle: Path, tmp_path: Path) -> None:
     (tmp_path / "classroom").mkdir()
     registry = Registry(tmp_path / "classroom")
     try:
-        load(bundle, registry=f"127.0.0.1:{registry.port}", progress=quiet)
+        load(bundle, registry=f"127.0.0.1:{registry.port}", settings=config.load(), progress=quiet)
         for path in ("library/busybox/manifests/1.36", "ceph/ceph/manifests/v20.2.4", "kubernetesui/dashboard/manifests/v2.7.0"):
             assert f" /v2/{path} " in registry.log.read_text(), path
     finally:

@@ -470,7 +470,7 @@ def test_the_kernel_dies_half_way_and_the_chapter_runs_again(spare, monkeypatch)
 
 
 def test_the_cluster_is_deleted_then_up_makes_it_again(spare):
-    assert kubeclient.current() is spare.kube, "the kit's current cluster is the spare one"
+    assert session.kube() is spare.kube, "the kit's current cluster is the spare one"
     deleted = subprocess.run(["kind", "delete", "cluster", "--name", spare.name], capture_output=True, text=True)
     assert deleted.returncode == 0, deleted.stderr
 

@@ -208,7 +208,7 @@ def test_cluster_map_shows_the_node_and_components_healthy(kube):
         waiting.wait_for_condition("v1", "Node", node["metadata"]["name"], None, "Ready", timeout=180, kube=kube)
     for pod in applying.list_objects("Pod", namespace="kube-system", selector="tier=control-plane", kube=kube):
         waiting.wait_for_condition("v1", "Pod", pod["metadata"]["name"], "kube-system", "Ready", timeout=180, kube=kube)
-    arch = architecture.discover(kube)
+    arch = architecture.discover(kube=kube)
     plane = {c["name"]: c for c in arch["control_plane"]}
     assert plane["kube-apiserver"]["healthy"] is True and plane["etcd"]["healthy"] is True
     assert all(c["healthy"] is not False for c in plane.values()), plane

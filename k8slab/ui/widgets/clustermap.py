@@ -58,7 +58,7 @@ class ClusterMap(LiveWidget):
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            arch = discover(self._kube)
+            arch = discover(kube=self._kube)
             with self._cond:
                 self.architecture = arch
             self._ok()
