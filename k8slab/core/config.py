@@ -6,6 +6,7 @@ The file is `$K8SLAB_CONFIG`, else `~/.k8slab/config.yaml`, for example::
     cluster_name: k8slab
     context: docker-desktop   # for the context provider
     node_image: kindest/node:v1.32.2   # kind's node image, when not the one pinned for your kind
+    workers: 2                # kind: worker nodes beside the control plane (0: a single node)
     images:                   # image overrides, like kustomize's `images:`
       nginx:1.17.0: registry.classroom.local/nginx:1.17.0
     mirrors:                  # registry mirrors the cluster's nodes pull through (k8slab.mirrors)
@@ -33,6 +34,7 @@ class Settings:
     containerd: str | None = None
     registry: str | None = None
     node_image: str | None = None
+    workers: int = 2
     home: Path = field(default_factory=lambda: Path.home() / ".k8slab")
     images: dict[str, str] = field(default_factory=dict)
     mirrors: dict[str, list[str]] = field(default_factory=dict)
@@ -50,6 +52,7 @@ ENV = {
     "containerd": "K8SLAB_CONTAINERD",
     "registry": "K8SLAB_REGISTRY",
     "node_image": "K8SLAB_NODE_IMAGE",
+    "workers": "K8SLAB_WORKERS",
     "home": "K8SLAB_HOME",
     "images": "K8SLAB_IMAGES",
     "mirrors": "K8SLAB_MIRRORS",
@@ -108,5 +111,21 @@ def load(**overrides) -> Settings:
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "home" in values:
         values["home"] = Path(values["home"]).expanduser()
+    values["workers"] = _workers(values.get("workers", Settings.workers))
     images = dict(values.pop("images", None) or {})
     return Settings(images=images, **values)
+
+
+MAX_WORKERS = 5
+
+
+def _workers(value) -> int:
+    """The number of kind worker nodes, from the file, K8SLAB_WORKERS or an argument."""
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        workers = -1
+    if not 0 <= workers <= MAX_WORKERS or isinstance(value, bool):
+        raise K8sLabError(f"workers must be a whole number from 0 to {MAX_WORKERS}, not {value!r}",
+                          "e.g. K8SLAB_WORKERS=2, or `k8slab up --workers 2`; 0 makes a single-node cluster")
+    return workers

@@ -55,11 +55,14 @@ def doctor(as_json):
 @click.option("--mirror", "mirror", multiple=True, metavar="REGISTRY=URL",
               help="Pull REGISTRY's images (docker.io, quay.io, registry.k8s.io, ...) through the mirror at URL; "
                    "repeatable; or K8SLAB_MIRRORS, or `mirrors:` in the settings file.")
-def up(provider, cluster_name, mirror):
+@click.option("--workers", type=int, default=None,
+              help="kind: worker nodes beside the control plane (default 2; 0: one node); or K8SLAB_WORKERS.")
+def up(provider, cluster_name, mirror, workers):
     """Create the cluster, or reuse it if it is there."""
     from k8slab.core import mirrors
 
-    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name, mirrors=mirrors.from_options(mirror))
+    c = cluster.up(provider, progress=_echo, cluster_name=cluster_name, mirrors=mirrors.from_options(mirror),
+                   workers=workers)
     click.echo(f"ready: {c.name} ({c.provider.name}) at {c.server}; kubeconfig {c.kubeconfig}")
 
 

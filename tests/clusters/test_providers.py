@@ -78,8 +78,8 @@ current-context: k
 """
 
 
-def kind_provider(kit_home) -> KindProvider:
-    return KindProvider(config.load(provider="kind"))
+def kind_provider(kit_home, workers: int = 0) -> KindProvider:
+    return KindProvider(config.load(provider="kind", workers=workers))
 
 
 def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monkeypatch):
@@ -101,6 +101,21 @@ def test_a_stopped_kind_node_is_started_then_waited_for(standins, kit_home, monk
     assert progress == ["reusing the kind cluster 'k8slab'",
                         "the kind node k8slab-control-plane is stopped (Docker or this machine restarted): starting it"]
     assert waited == [True], "a woken node is waited for, not failed at the first refused connection"
+
+
+def test_a_cluster_of_another_shape_is_kept_and_named_in_one_line(standins, kit_home, monkeypatch):
+    standins.tools("docker", "kind").reply({
+        "docker ps": (0, "k8slab-control-plane\trunning\t"),
+        "kind get kubeconfig": (0, KUBECONFIG),
+    })
+    p = kind_provider(kit_home, workers=2)
+    monkeypatch.setattr(type(p), "ready", lambda self, kube, timeout, patient=False: None)
+    progress = []
+    p.up(progress.append)
+    assert progress == ["reusing the kind cluster 'k8slab'",
+                        "the kind cluster 'k8slab' has a single node, the settings ask for 1 control plane and 2 workers: "
+                        "kept as it is; to recreate it, `k8slab down && k8slab up --workers 2`"]
+    assert not [c for c in standins.calls() if c[:2] == ["kind", "delete"]], "never recreated silently"
 
 
 def test_reuse_keeps_the_kubeconfig_until_it_no_longer_fits(standins, kit_home, monkeypatch):

@@ -78,7 +78,7 @@ def test_unknown_key_in_the_settings_file(kit_home):
         config.load()
     assert str(err.value) == (
         f"the settings file {kit_home / 'config.yaml'} has unknown keys ['provder'] (known keys: cluster_name, "
-        "containerd, context, home, images, kubeconfig, mirrors, node_image, provider, registry)")
+        "containerd, context, home, images, kubeconfig, mirrors, node_image, provider, registry, workers)")
 
 
 def test_a_settings_file_that_is_not_yaml(kit_home):

@@ -143,7 +143,7 @@ def test_a_reused_kind_cluster_with_mirrors_has_its_nodes_listed_once(standins, 
         "docker ps": (0, "k8slab-control-plane\trunning\t"),
         "docker inspect": (0, f"/k8slab/shared {mirrors.IN_NODE} /lib/modules "),
     })
-    kind = KindProvider(config.load(mirrors={"docker.io": ["https://a"]}))
+    kind = KindProvider(config.load(mirrors={"docker.io": ["https://a"]}, workers=0))
     said = []
     found = kind.find()
     assert found and kind.wake(said.append, found) is False

@@ -127,7 +127,8 @@ class Provider:
         return path
 
     def ready(self, kube: Kube, timeout: float = 120, patient: bool = False) -> None:
-        """Until the API server says ready and a node is Ready; `patient` while a woken node boots."""
+        """Until the API server says ready and every node is Ready (kind's own `--wait` covers only the
+        control plane); `patient` while a woken node boots."""
         from k8slab.kube.waiting import watch_until
 
         deadline = time.monotonic() + timeout
@@ -141,8 +142,8 @@ class Provider:
                 time.sleep(1)
         watch_until(
             "v1", "Node", None, None,
-            lambda nodes: any(is_ready(n) for n in nodes), timeout=timeout, kube=kube,
-            describe=lambda nodes: f"{len(nodes)} nodes, none Ready yet",
+            lambda nodes: bool(nodes) and all(is_ready(n) for n in nodes), timeout=timeout, kube=kube,
+            describe=lambda nodes: f"{sum(map(is_ready, nodes))} of {len(nodes)} nodes Ready",
         )
 
     def up(self, progress: Progress = print, timeout: float = 300) -> Cluster:

@@ -71,6 +71,11 @@ class KindProvider(Provider):
 
     def wake(self, progress: Progress, found=None) -> bool:
         nodes = found or engine.kind_nodes(self.cluster_name)
+        workers = sum("-worker" in node[len(self.cluster_name):] for node, _, _ in nodes)
+        if workers != self.settings.workers:
+            progress(f"the kind cluster {self.cluster_name!r} has {kindconfig.shape(workers)}, the settings ask for "
+                     f"{kindconfig.shape(self.settings.workers)}: kept as it is; to recreate it, "
+                     f"`k8slab down && k8slab up --workers {self.settings.workers}`")
         stopped = [node for node, state, _ in nodes if state != "running"]
         for node in stopped:
             progress(f"the kind node {node} is stopped (Docker or this machine restarted): starting it")
@@ -86,7 +91,7 @@ class KindProvider(Provider):
         mirrors.write(self.certs_dir, self.settings.mirrors)  # mounted into the node even when empty: see use_mirrors
         config = self.settings.home / f"{self.cluster_name}.kind.yaml"
         config.write_text(kindconfig.dump(kindconfig.kind_config(self.cluster_name, shared, image, list(self.extra_mounts),
-                                                                 self.certs_dir)))
+                                                                 self.certs_dir, workers=self.settings.workers)))
         scratch = self.kubeconfig_path.with_suffix(".kind")
         code, last = stream(["kind", "create", "cluster", "--name", self.cluster_name, "--config", str(config),
                              "--kubeconfig", str(scratch), "--wait", "120s"], progress, env=engine.kind_env())

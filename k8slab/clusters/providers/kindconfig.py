@@ -69,30 +69,36 @@ def node_image(kind_version: str) -> str | None:
 
 
 def kind_config(name: str, shared_dir: Path, image: str | None = None, extra_mounts: list[dict] = (),
-                certs_dir: Path | None = None) -> dict:
-    """`certs_dir`: the kit's hosts.toml folder for this cluster, mounted where containerd looks for registry hosts."""
+                certs_dir: Path | None = None, *, workers: int = 0) -> dict:
+    """One control plane and `workers` workers. Every node mounts the same folders, so a hostPath page
+    or a mirror setting works wherever a pod lands; the NodePorts are published from the control plane
+    alone (kube-proxy on it forwards them to a pod on any node).
+
+    `certs_dir`: the kit's hosts.toml folder for this cluster, mounted where containerd looks for registry hosts."""
     mounts = [{"hostPath": str(shared_dir), "containerPath": SHARED_IN_NODE}, *extra_mounts]
     if certs_dir:
         mounts.append({"hostPath": str(certs_dir), "containerPath": mirrors.IN_NODE, "readOnly": True})
-    node = {
-        "role": "control-plane",
-        "extraPortMappings": [
-            {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in NODE_PORTS
-        ],
-        "extraMounts": mounts,
-    }
+    ports = [{"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in NODE_PORTS]
+    nodes = [{"role": "control-plane", "extraPortMappings": ports, "extraMounts": mounts}]
+    nodes += [{"role": "worker", "extraMounts": mounts} for _ in range(workers)]
     if image:
-        node["image"] = image
+        for node in nodes:
+            node["image"] = image
     config = {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": name,
-        "nodes": [node],
+        "nodes": nodes,
         "kubeadmConfigPatches": [GUIDE_KUBEADM_PATCH, KUBELET_PATCH],
     }
     if certs_dir:
         config["containerdConfigPatches"] = [REGISTRY_CONFIG_PATCH]
     return config
+
+
+def shape(workers: int) -> str:
+    """The words for a cluster of one control plane and `workers` workers."""
+    return "a single node" if not workers else f"1 control plane and {workers} worker{'s' * (workers > 1)}"
 
 
 def dump(config: dict) -> str:
