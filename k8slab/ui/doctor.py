@@ -130,11 +130,12 @@ def _memory(settings: config.Settings) -> Check:
     if settings.provider != "kind":
         want = KIT_MEMORY_MIB / 1024
         return Check("memory", free >= want, f"{free:.1f} GiB available; the kit wants {want:.1f} GiB (a cluster "
-                                             f"the kit did not make is not counted)", "close other programs")
+                                             "the kit did not make is not counted)", "close other programs")
     workers = settings.workers
     want = (NODE_MEMORY_MIB * (1 + workers) + KIT_MEMORY_MIB) / 1024
-    return Check("memory", free >= want, f"{free:.1f} GiB available; {shape(workers)} want{'s' * (not workers)} "
-                                         f"{want:.1f} GiB", _smaller(workers))
+    verb = "want" if workers else "wants"
+    return Check("memory", free >= want, f"{free:.1f} GiB available; {shape(workers)} {verb} {want:.1f} GiB",
+                 _smaller(workers))
 
 
 def _smaller(workers: int) -> str:
