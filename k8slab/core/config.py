@@ -122,10 +122,10 @@ MAX_WORKERS = 5
 def _workers(value) -> int:
     """The number of kind worker nodes, from the file, K8SLAB_WORKERS or an argument."""
     try:
-        workers = int(value)
-    except (TypeError, ValueError):
+        workers = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else -1
+    except ValueError:
         workers = -1
-    if not 0 <= workers <= MAX_WORKERS or isinstance(value, bool):
+    if not 0 <= workers <= MAX_WORKERS:
         raise K8sLabError(f"workers must be a whole number from 0 to {MAX_WORKERS}, not {value!r}",
                           "e.g. K8SLAB_WORKERS=2, or `k8slab up --workers 2`; 0 makes a single-node cluster")
     return workers

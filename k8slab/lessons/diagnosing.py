@@ -194,8 +194,79 @@ def _terminating(p: _Pod) -> Diagnosis:
 
 def _unschedulable(p: _Pod) -> Diagnosis:
     why = _last_event(p.events, "FailedScheduling") or p.state.scheduling or "no reason given"
-    return Diagnosis("Unschedulable", f"pod {p.name} is Pending: the scheduler finds no node for it ({why}); lower its "
-                                      f"resources.requests or make room on a node; look: {p.describe} (Events).")
+    advice = "; ".join(_scheduling_advice(why, p.pod)) or REQUESTS
+    return Diagnosis("Unschedulable", f"pod {p.name} is Pending: the scheduler finds no node for it ({why}); {advice}; "
+                                      f"look: {p.describe} (Events).")
+
+
+REQUESTS = "lower its resources.requests or make room on a node"
+
+# The scheduler's reasons (FailedScheduling, and the PodScheduled condition), Kubernetes 1.20 to today, each
+# after its count of nodes: "0/3 nodes are available: 1 node(s) had taint {k: v}, that the pod didn't tolerate,
+# 2 Insufficient cpu." Taints: 1.20 "had taint {k: v}, that the pod didn't tolerate", later "had untolerated
+# taint {k: v}", newest "had untolerated taint(s)".
+_TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taint(?:s|\(s\))?(?: \{([^}]*)\})?")
+_SELECTOR = re.compile(r"(\d+) node\(s\) didn't match (?:node selector|Pod's node affinity)")
+_CORDONED = re.compile(r"(\d+) node\(s\) were unschedulable")
+# 1.20 adds "didn't match pod affinity/anti-affinity" to either rule's own words, so those decide.
+_ANTI_AFFINITY = re.compile(r"(\d+) node\(s\) didn't (?:match pod anti-affinity rules|satisfy existing pods anti-affinity rules)")
+_AFFINITY = re.compile(r"(\d+) node\(s\) didn't match pod affinity rules")
+_INSUFFICIENT = re.compile(r"(\d+) Insufficient ([\w./-]*\w)")
+
+
+def _taints(found: list[tuple[int, str]], pod: dict) -> str:
+    named = ", ".join(dict.fromkeys(_taint_words(t) for _, t in found if t))
+    return (f"nodes have taints it does not tolerate{f' ({named})' if named else ''}: see a node's Taints with "
+            "`kubectl describe node`, then add a toleration to the pod or remove the taint (`kubectl taint nodes NODE KEY-`)")
+
+
+def _taint_words(taint: str) -> str:
+    """`k8slab/lesson: x` as kubectl writes it, `k8slab/lesson=x`."""
+    key, _, value = taint.partition(":")
+    return f"{key.strip()}={value.strip()}" if value.strip() else key.strip()
+
+
+def _selector(found: list[tuple[int, str]], pod: dict) -> str:
+    spec = pod.get("spec") or {}
+    wants = (f"its nodeSelector ({', '.join(f'{k}={v}' for k, v in spec['nodeSelector'].items())})"
+             if spec.get("nodeSelector") else "its node affinity (spec.affinity.nodeAffinity)")
+    return (f"no node has the labels {wants} asks for: compare `kubectl get nodes --show-labels`, then fix the "
+            "pod's selector or label a node (`kubectl label node NODE KEY=VALUE`)")
+
+
+def _cordoned(found: list[tuple[int, str]], pod: dict) -> str:
+    return "nodes are cordoned (unschedulable): `kubectl uncordon NODE` lets pods onto one again"
+
+
+def _anti_affinity(found: list[tuple[int, str]], pod: dict) -> str:
+    return ("its pod anti-affinity keeps it off the nodes that already run a matching pod: give the cluster a node "
+            "more, or run fewer replicas")
+
+
+def _affinity(found: list[tuple[int, str]], pod: dict) -> str:
+    return ("its pod affinity wants a node that runs a matching pod, and none does: check that such pods run "
+            "(`kubectl get pods --show-labels`) and what spec.affinity.podAffinity asks for")
+
+
+def _insufficient(found: list[tuple[int, str]], pod: dict) -> str:
+    return f"nodes lack the free {', '.join(dict.fromkeys(r for _, r in found))} it requests: {REQUESTS}"
+
+
+# Each reason, its words, and how its counts of nodes combine: the scheduler stops at a node's first failing
+# check, so counts add up, but one node short of cpu and of memory is counted under both.
+_REASONS = ((_TAINT, _taints, sum), (_SELECTOR, _selector, sum), (_CORDONED, _cordoned, sum),
+            (_ANTI_AFFINITY, _anti_affinity, sum), (_AFFINITY, _affinity, sum), (_INSUFFICIENT, _insufficient, max))
+
+
+def _scheduling_advice(why: str, pod: dict) -> list[str]:
+    """What to do about each reason the scheduler gives, the reason on most nodes first."""
+    why = why.split("preemption:")[0]  # newer schedulers add what preemption found: no more reasons
+    said = []
+    for pattern, words, nodes in _REASONS:
+        found = [(int(m[1]), (m[2] or "") if pattern.groups > 1 else "") for m in pattern.finditer(why)]
+        if found:
+            said.append((-nodes(n for n, _ in found), words(found, pod)))
+    return [words for _, words in sorted(said, key=lambda s: s[0])]
 
 
 def _oom(p: _Pod) -> Diagnosis:

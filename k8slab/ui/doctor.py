@@ -10,14 +10,15 @@ from pathlib import Path
 from k8slab import imaging as images
 from k8slab.clusters import providers
 from k8slab.clusters.providers import engine
-from k8slab.clusters.providers.kindconfig import NODE_PORTS
+from k8slab.clusters.providers.kindconfig import NODE_PORTS, shape
 from k8slab.core import config, tools
 from k8slab.core.errors import K8sLabError
 from k8slab.core.tools import INSTALL_HINTS
 from k8slab.kube import client as kubeclient
 from k8slab.ui import magics
 
-MIN_MEMORY_GB = 4
+NODE_MEMORY_MIB = 700  # measured: see tests/benchmarks/bench_nodes.py
+KIT_MEMORY_MIB = 1024  # JupyterLab, its kernels and the kit
 MIN_DISK_GB = 10
 LAB_PORT = 8888
 START_DOCKER = "start Docker (Docker Desktop, or `sudo systemctl start docker`)"
@@ -82,8 +83,7 @@ def _ports(settings: config.Settings) -> list[Check]:
             continue
         ours = _kit_ports(settings) if ours is None else ours
         if port in ours:
-            checks.append(Check(f"port {port}", True, f"in use by the kit's own kind cluster {settings.cluster_name!r}: fine",
-                                required=False))
+            checks.append(Check(f"port {port}", True, f"held by the kit's cluster {settings.cluster_name}", required=False))
         elif port == LAB_PORT:
             checks.append(Check(f"port {port}", False, "in use by another program",
                                 "JupyterLab then takes the next free port; or choose one: `k8slab lab --port 8890`", False))
@@ -124,6 +124,29 @@ def _memory_gb() -> float:
     return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
 
 
+def _memory(settings: config.Settings) -> Check:
+    """Free memory against what the cluster's shape wants: each kind node, plus JupyterLab and the kit."""
+    free = _memory_gb()
+    if settings.provider != "kind":
+        want = KIT_MEMORY_MIB / 1024
+        return Check("memory", free >= want, f"{free:.1f} GiB available; the kit wants {want:.1f} GiB (a cluster "
+                                             "the kit did not make is not counted)", "close other programs")
+    workers = settings.workers
+    want = (NODE_MEMORY_MIB * (1 + workers) + KIT_MEMORY_MIB) / 1024
+    verb = "want" if workers else "wants"
+    return Check("memory", free >= want, f"{free:.1f} GiB available; {shape(workers)} {verb} {want:.1f} GiB",
+                 _smaller(workers))
+
+
+def _smaller(workers: int) -> str:
+    """How to want less; `up` keeps a cluster of another shape, so a smaller one is made anew."""
+    if not workers:
+        return "close other programs"
+    fewer = ("`k8slab up --workers 1`, or K8SLAB_WORKERS=0 for a single node" if workers > 1
+             else "K8SLAB_WORKERS=0 (or `k8slab up --workers 0`) for a single node")
+    return f"close other programs, or make the cluster smaller: {fewer} (`k8slab down` first if it exists)"
+
+
 def _context(settings: config.Settings) -> Check:
     kubectl = shutil.which("kubectl")
     if not kubectl:
@@ -148,9 +171,7 @@ def run_checks(*, settings: config.Settings) -> list[Check]:
     ]
     if not kind_needed:
         checks[0].required = False
-    mem = _memory_gb()
-    checks.append(Check("memory", mem >= MIN_MEMORY_GB, f"{mem:.1f} GiB available",
-                        f"a cluster wants at least {MIN_MEMORY_GB} GiB free: close other programs"))
+    checks.append(_memory(settings))
     home = next(p for p in (settings.home, *settings.home.parents) if p.exists())
     disk = shutil.disk_usage(home).free / 2**30
     checks.append(Check("disk", disk >= MIN_DISK_GB, f"{disk:.1f} GiB free at {home}",

@@ -29,6 +29,29 @@ def test_generated_kind_config_is_valid_v1alpha4(tmp_path):
         jsonschema.validate(config, CLUSTER)
 
 
+def test_workers_mount_what_the_control_plane_mounts_and_only_it_publishes_the_nodeports(tmp_path):
+    image = kindconfig.NODE_IMAGES["0.26"]
+    config = kindconfig.kind_config("k8slab", tmp_path / "shared", image, [{"hostPath": "/dev", "containerPath": "/dev"}],
+                                    tmp_path / "certs.d", workers=2)
+    jsonschema.validate(yaml.safe_load(kindconfig.dump(config)), CLUSTER)
+    nodes = config["nodes"]
+    assert [n["role"] for n in nodes] == ["control-plane", "worker", "worker"]
+    assert [n["image"] for n in nodes] == [image] * 3
+    mounts = nodes[0]["extraMounts"]
+    assert [m["containerPath"] for m in mounts] == [kindconfig.SHARED_IN_NODE, "/dev", "/etc/containerd/certs.d"]
+    assert all(n["extraMounts"] == mounts for n in nodes), "a hostPath page or a mirror works wherever a pod lands"
+    assert [p["hostPort"] for p in nodes[0]["extraPortMappings"]] == list(kindconfig.NODE_PORTS)
+    assert ["extraPortMappings" in n for n in nodes] == [True, False, False], "a host port is published once"
+    assert [n["role"] for n in kindconfig.kind_config("k8slab", tmp_path, None)["nodes"]] == ["control-plane"]
+    assert "image" not in kindconfig.kind_config("k8slab", tmp_path, None, workers=1)["nodes"][1]
+
+
+@pytest.mark.parametrize("workers, words", [(0, "a single node"), (1, "1 control plane and 1 worker"),
+                                            (3, "1 control plane and 3 workers")])
+def test_the_shape_in_words(workers, words):
+    assert kindconfig.shape(workers) == words
+
+
 def test_node_image_is_pinned_per_kind_release():
     assert kindconfig.node_image("v0.26.0").startswith("kindest/node:v1.32.0@sha256:")
     assert kindconfig.node_image("v0.1.0") is None

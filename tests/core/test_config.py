@@ -98,3 +98,37 @@ def test_a_settings_file_that_is_not_a_mapping(kit_home, text):
         config.load()
     assert str(err.value) == (f"the settings file {kit_home / 'config.yaml'} is not a mapping of settings "
                               "(write one `key: value` per line, e.g. provider: kind)")
+
+
+def test_workers_from_the_environment_the_file_and_arguments(settings_env, monkeypatch):
+    assert config.load().workers == 2
+    settings_env.mkdir()
+    (settings_env / "config.yaml").write_text("workers: 1\n")
+    assert config.load().workers == 1
+    monkeypatch.setenv("K8SLAB_WORKERS", "3")
+    assert config.load().workers == 3
+    monkeypatch.setenv("K8SLAB_WORKERS", "0")
+    assert config.load().workers == 0, "0 is a setting (a single node), not an unset variable"
+    assert config.load(workers=5).workers == 5
+
+
+@pytest.mark.parametrize("value", ["x", -1, 6, True, 2.5, None])
+def test_workers_out_of_range_or_not_a_number_is_one_line(value):
+    with pytest.raises(K8sLabError) as err:
+        config._workers(value)
+    assert str(err.value) == (f"workers must be a whole number from 0 to 5, not {value!r} (e.g. K8SLAB_WORKERS=2, "
+                              "or `k8slab up --workers 2`; 0 makes a single-node cluster)")
+    assert "\n" not in str(err.value)
+
+
+def test_bad_workers_in_the_environment_fails_on_load(settings_env, monkeypatch):
+    monkeypatch.setenv("K8SLAB_WORKERS", "two")
+    with pytest.raises(K8sLabError, match=r"^workers must be a whole number from 0 to 5, not 'two' \(e\.g\."):
+        config.load()
+
+
+def test_a_fraction_of_a_worker_in_the_settings_file_is_refused_not_rounded(settings_env):
+    settings_env.mkdir()
+    (settings_env / "config.yaml").write_text("workers: 2.5\n")
+    with pytest.raises(K8sLabError, match=r"^workers must be a whole number from 0 to 5, not 2\.5 "):
+        config.load()

@@ -200,3 +200,94 @@ def test_finished_failed_and_ready_pods():
     assert (d.cause, d.text) == ("Failed", "pod web-1 has failed (DeadlineExceeded); look: `kubectl describe pod web-1 -n demo`.")
     ready = said("Running", {"name": "main", "ready": True, "state": {"running": {}}}, conditions=[{"type": "Ready", "status": "True"}])
     assert (ready.cause, ready.text, ready.ok) == ("OK", "pod web-1 is Running and Ready: nothing wrong found.", True)
+
+
+def unschedulable(message, condition=False, **spec):
+    """What lab.diagnose says of a Pending pod the scheduler gives `message` for: as its FailedScheduling event,
+    or (condition=True) as its PodScheduled condition alone."""
+    pod = {"metadata": {"name": "web-1"}, "spec": {"containers": [{"name": "main", "image": "busybox:1"}], **spec},
+           "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                                          "message": message if condition else "0/3 nodes are available."}]}}
+    events = [] if condition else [{"type": "Warning", "reason": "FailedScheduling", "message": message}]
+    d = diagnosing._said(pod, events, "demo", None)
+    assert d.cause == "Unschedulable" and f"the scheduler finds no node for it ({message});" in d.text
+    assert d.text.endswith("; look: `kubectl describe pod web-1 -n demo` (Events).")
+    return d.text.split(f"({message}); ", 1)[1].removesuffix("; look: `kubectl describe pod web-1 -n demo` (Events).")
+
+
+TAINTS = ("nodes have taints it does not tolerate{}: see a node's Taints with `kubectl describe node`, then add a "
+          "toleration to the pod or remove the taint (`kubectl taint nodes NODE KEY-`)")
+SELECTOR = ("no node has the labels its {} asks for: compare `kubectl get nodes --show-labels`, then fix the pod's "
+            "selector or label a node (`kubectl label node NODE KEY=VALUE`)")
+CORDONED = "nodes are cordoned (unschedulable): `kubectl uncordon NODE` lets pods onto one again"
+ANTI = ("its pod anti-affinity keeps it off the nodes that already run a matching pod: give the cluster a node more, "
+        "or run fewer replicas")
+REQUESTS = "lower its resources.requests or make room on a node"
+
+
+@pytest.mark.parametrize("message, named", [
+    ("0/3 nodes are available: 1 node(s) had taint {node-role.kubernetes.io/master: }, that the pod didn't tolerate, "
+     "2 node(s) had taint {k8slab/lesson: x}, that the pod didn't tolerate.", " (node-role.kubernetes.io/master, k8slab/lesson=x)"),
+    ("0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: "
+     "0/1 nodes are available: 1 Preemption is not helpful for scheduling.", " (node-role.kubernetes.io/control-plane)"),
+    ("0/17 nodes are available: 17 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/17 nodes "
+     "are available: 17 Preemption is not helpful for scheduling.", ""),
+], ids=["1.20", "current", "newest"])
+def test_an_untolerated_taint_is_named_with_how_to_see_and_lift_it(message, named):
+    assert unschedulable(message) == TAINTS.format(named)
+    assert unschedulable(message, condition=True) == TAINTS.format(named), "the condition alone says as much"
+
+
+@pytest.mark.parametrize("message", ["0/3 nodes are available: 3 node(s) didn't match node selector.",
+                                     "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: "
+                                     "0/3 nodes are available: 3 Preemption is not helpful for scheduling."],
+                         ids=["1.20", "current"])
+def test_a_node_selector_no_node_matches_is_named_from_the_pod(message):
+    assert unschedulable(message, nodeSelector={"disktype": "ssd", "zone": "a"}) == SELECTOR.format("nodeSelector (disktype=ssd, zone=a)")
+    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}}
+    assert unschedulable(message, affinity=affinity) == SELECTOR.format("node affinity (spec.affinity.nodeAffinity)")
+
+
+@pytest.mark.parametrize("message", ["0/3 nodes are available: 3 node(s) were unschedulable.",
+                                     "0/3 nodes are available: 3 node(s) were unschedulable. preemption: 0/3 nodes are "
+                                     "available: 3 Preemption is not helpful for scheduling."])
+def test_cordoned_nodes_say_uncordon(message):
+    assert unschedulable(message) == CORDONED
+
+
+@pytest.mark.parametrize("message", [
+    "0/3 nodes are available: 3 node(s) didn't match pod affinity/anti-affinity, 3 node(s) didn't match pod anti-affinity rules.",
+    "0/3 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules, 2 node(s) didn't match pod "
+    "anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+], ids=["1.20", "current"])
+def test_pod_anti_affinity_says_more_nodes_or_fewer_replicas(message):
+    assert unschedulable(message) == ANTI
+
+
+def test_pod_affinity_is_not_taken_for_anti_affinity():
+    said = unschedulable("0/3 nodes are available: 3 node(s) didn't match pod affinity/anti-affinity, "
+                         "3 node(s) didn't match pod affinity rules.")
+    assert said.startswith("its pod affinity wants a node that runs a matching pod") and "anti-affinity" not in said
+
+
+@pytest.mark.parametrize("message, short", [("0/1 nodes are available: 1 Insufficient memory.", "memory"),
+                                            ("0/3 nodes are available: 1 Insufficient cpu, 3 Insufficient memory. preemption: "
+                                             "0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+                                             "cpu, memory")])
+def test_insufficient_cpu_or_memory_keeps_the_requests_advice(message, short):
+    assert unschedulable(message) == f"nodes lack the free {short} it requests: {REQUESTS}"
+
+
+def test_several_causes_are_each_named_the_one_on_most_nodes_first():
+    said = unschedulable("0/3 nodes are available: 1 node(s) had taint {node-role.kubernetes.io/master: }, that the pod "
+                         "didn't tolerate, 2 node(s) didn't match node selector.", nodeSelector={"disktype": "ssd"})
+    assert said == f"{SELECTOR.format('nodeSelector (disktype=ssd)')}; {TAINTS.format(' (node-role.kubernetes.io/master)')}"
+    said = unschedulable("0/6 nodes are available: 1 node(s) had untolerated taint {a: }, 2 node(s) had untolerated "
+                         "taint {b: x}, 2 node(s) were unschedulable, 1 Insufficient cpu.")
+    assert said == f"{TAINTS.format(' (a, b=x)')}; {CORDONED}; nodes lack the free cpu it requests: {REQUESTS}"
+
+
+@pytest.mark.parametrize("message", ["0/1 nodes are available: 1 Too many pods.", "0/3 nodes are available.",
+                                     "0/1 nodes are available: 1 node(s) had volume node affinity conflict."])
+def test_any_other_reason_keeps_the_general_advice(message):
+    assert unschedulable(message) == REQUESTS

@@ -120,3 +120,44 @@ def test_lab_as_root_adds_allow_root_with_a_warning(lab_handoff):
     assert handed["args"][-1] == "--allow-root"
     warnings = [line for line in output.splitlines() if "root" in line]
     assert warnings == ["  warning: running as root, so JupyterLab gets --allow-root; a normal user account is safer"]
+
+
+@pytest.fixture
+def up_asked(monkeypatch, kit_home):
+    """`k8slab up ARGS` with the cluster a stand-in: what `cluster.up` was asked for, and the output."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from k8slab.ui import cli
+
+    asked = {}
+
+    def up(provider, **kw):
+        asked.update(kw, provider=provider)
+        return SimpleNamespace(name="k8slab", provider=SimpleNamespace(name="kind"), server="https://127.0.0.1:6443",
+                               kubeconfig=kit_home / "k8slab.kubeconfig")
+
+    monkeypatch.setattr(cli.cluster, "up", up)
+
+    def run(*args):
+        result = CliRunner().invoke(cli.main, ["up", *args])
+        return asked, result
+
+    return run
+
+
+@pytest.mark.parametrize("args, workers", [(["--workers", "1"], 1), (["--workers", "0"], 0), ([], None)])
+def test_up_passes_workers_through(up_asked, args, workers):
+    asked, result = up_asked(*args)
+    assert result.exit_code == 0, result.output
+    assert asked["workers"] == workers, "None leaves the choice to K8SLAB_WORKERS, the settings file, or the default"
+    assert "ready: k8slab (kind) at https://127.0.0.1:6443" in result.output
+
+
+def test_up_with_too_many_workers_is_one_line_before_anything_runs(kit_home):
+    done = k8slab("up", "--workers", "9")
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("error: workers must be a whole number from 0 to 5, not 9 (e.g. K8SLAB_WORKERS=2, "
+                                   "or `k8slab up --workers 2`; 0 makes a single-node cluster)")
+    assert not kit_home.exists() or not list(kit_home.iterdir()), "nothing was made"

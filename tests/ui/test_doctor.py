@@ -112,12 +112,22 @@ def test_ports_taken_by_others_fail_with_a_hint_and_the_kits_own_cluster_is_fine
     checks = {ch.name: ch for ch in doctor._ports(config.load(provider="kind"))}
     assert not checks[f"port {a}"].ok and checks[f"port {a}"].required
     assert f"`ss -ltnp 'sport = :{a}'`" in checks[f"port {a}"].fix
-    assert checks[f"port {b}"].ok and checks[f"port {b}"].detail == "in use by the kit's own kind cluster 'k8slab': fine"
+    assert checks[f"port {b}"].ok and checks[f"port {b}"].detail == "held by the kit's cluster k8slab"
     assert checks[f"port {c}"].ok and checks[f"port {c}"].detail == "free on 127.0.0.1"
     assert not checks[f"port {lab}"].ok and not checks[f"port {lab}"].required
     assert "k8slab lab --port" in checks[f"port {lab}"].fix
     assert standins.calls() == [["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=k8slab",
                                  "--format", "{{.Names}}\t{{.State}}\t{{.Ports}}"]]
+
+
+def test_a_port_held_by_the_kits_cluster_names_that_cluster(standins, kit_home, monkeypatch, ports):
+    (a, *_), listen = ports
+    listen(a)
+    monkeypatch.setenv("K8SLAB_CLUSTER", "classroom")
+    standins.tools("docker").reply({"docker ps": (0, f"classroom-control-plane\trunning\t127.0.0.1:{a}->30080/tcp")})
+    checks = {ch.name: ch for ch in doctor._ports(config.load(provider="kind"))}
+    assert checks[f"port {a}"].ok and checks[f"port {a}"].detail == "held by the kit's cluster classroom"
+    assert standins.calls()[0][:5] == ["docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=classroom"]
 
 
 def test_a_taken_port_is_a_failure_when_docker_cannot_say_whose(standins, kit_home, ports):
@@ -151,3 +161,48 @@ def test_success_is_the_exit_code_not_the_words(standins, kit_home):
     assert context.ok and context.detail == "error-handling-lab"
     standins.reply({"kubectl config current-context": (1, "the current-context is not set")})
     assert not doctor._context(config.load(provider="context")).ok
+
+
+@pytest.fixture
+def free_memory(monkeypatch, kit_home):
+    """The memory check with this much free (GiB), and a node footprint fixed here (the measured figure may change)."""
+    monkeypatch.setattr(doctor, "NODE_MEMORY_MIB", 700)
+
+    def check(gib: float, **settings) -> doctor.Check:
+        monkeypatch.setattr(doctor, "_memory_gb", lambda: gib)
+        return doctor._memory(config.load(**settings))
+
+    return check
+
+
+@pytest.mark.parametrize("workers, want", [(2, "1 control plane and 2 workers want 3.1 GiB"),
+                                           (1, "1 control plane and 1 worker want 2.4 GiB"),
+                                           (0, "a single node wants 1.7 GiB")])
+def test_memory_is_what_the_clusters_shape_wants(free_memory, workers, want):
+    roomy = free_memory(6.2, provider="kind", workers=workers)
+    assert (roomy.name, roomy.ok, roomy.required, roomy.detail) == ("memory", True, True, f"6.2 GiB available; {want}")
+    short = free_memory(1.5, provider="kind", workers=workers)
+    assert not short.ok and short.detail == f"1.5 GiB available; {want}"
+
+
+def test_too_little_memory_says_how_to_make_the_cluster_smaller(free_memory):
+    three = free_memory(3.0, provider="kind", workers=2)
+    assert not three.ok, "3.0 GiB free is short of 3 nodes at 700 MiB and 1 GiB for the kit (3.05 GiB)"
+    assert three.fix == ("close other programs, or make the cluster smaller: `k8slab up --workers 1`, or K8SLAB_WORKERS=0 "
+                         "for a single node (`k8slab down` first if it exists)")
+    assert free_memory(3.0, provider="kind", workers=1).ok
+    assert "K8SLAB_WORKERS=0 (or `k8slab up --workers 0`) for a single node" in free_memory(2.0, provider="kind", workers=1).fix
+    assert free_memory(1.0, provider="kind", workers=0).fix == "close other programs"
+
+
+def test_the_workers_setting_reaches_the_memory_check(free_memory, monkeypatch):
+    monkeypatch.setenv("K8SLAB_WORKERS", "4")
+    assert free_memory(4.0, provider="kind").detail == "4.0 GiB available; 1 control plane and 4 workers want 4.4 GiB"
+
+
+@pytest.mark.parametrize("provider", ["context", "node"])
+def test_a_cluster_the_kit_did_not_make_counts_only_the_kit(free_memory, provider):
+    check = free_memory(2.0, provider=provider, workers=5)
+    assert check.ok and check.detail == ("2.0 GiB available; the kit wants 1.0 GiB (a cluster the kit did not make "
+                                         "is not counted)")
+    assert not free_memory(0.8, provider=provider).ok
