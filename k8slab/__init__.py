@@ -6,7 +6,7 @@
     lab.wait_for_rollout("nginx-deployment")
 """
 
-from k8slab.clusters.choosing import down, load_image, node_path, status, up, use
+from k8slab.clusters.choosing import down, load_image, node_exec, node_path, start_node, status, stop_node, up, use
 from k8slab.core import STARTED
 from k8slab.core.errors import K8sLabError
 
@@ -28,7 +28,7 @@ SUBMODULES = {
 }
 
 __all__ = [
-    "up", "down", "status", "use", "load_image", "node_path", "STARTED",
+    "up", "down", "status", "use", "load_image", "node_path", "stop_node", "start_node", "node_exec", "STARTED",
     "apply", "get", "exists", "list_objects", "delete", "patch",
     "wait_for_rollout", "wait_for_pods", "wait_for_pod", "wait_for_job", "wait_gone",
     "logs", "exec_in", "events", "call_service", "port_forward",

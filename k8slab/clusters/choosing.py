@@ -15,7 +15,7 @@ from k8slab.clusters.providers.context import ContextProvider
 from k8slab.clusters.providers.kind import KindProvider
 from k8slab.core import config
 from k8slab.core.errors import K8sLabError
-from k8slab.core.tools import Progress
+from k8slab.core.tools import Progress, run
 
 
 def provider(name: str | None = None, **settings) -> providers.Provider:
@@ -84,6 +84,41 @@ def node_path(host_path: str | Path) -> str:
     Used in chapters 04, 07.
     """
     return session.provider().node_path(Path(host_path))
+
+
+def _on_node(node: str, action: str, *command: str) -> str:
+    """Run the provider's command for `node`, shown first as the learner would type it; its output
+    (a command run on the node may fail: its error is part of what the learner reads)."""
+    args = session.provider().node_command(node, action, *command)
+    print("$ " + " ".join(args))
+    done = run(args, f"`{action}` on the node {node}", timeout=120, check=action != "exec")
+    return done.stdout + done.stderr
+
+
+def stop_node(node: str) -> None:
+    """Stop a node's machine, as a power cut would (kind: `docker stop NODE`).
+
+    Used in chapter 01.
+    """
+    _on_node(node, "stop")
+
+
+def start_node(node: str) -> None:
+    """Start a stopped node's machine again (kind: `docker start NODE`); its kubelet comes back with it.
+
+    Used in chapter 01.
+    """
+    _on_node(node, "start")
+
+
+def node_exec(node: str, command: list[str]) -> str:
+    """Run a command on a node's machine, outside every pod (kind: `docker exec NODE ...`); its output.
+
+    Used in chapter 09.
+    """
+    if isinstance(command, str):
+        raise K8sLabError("node_exec takes the command as a list of words", 'e.g. ["systemctl", "status", "kubelet"]')
+    return _on_node(node, "exec", *command)
 
 
 def status(provider_name: str | None = None, **settings) -> dict:

@@ -89,6 +89,11 @@ class Provider:
         """Where a folder of this machine appears on the nodes (for hostPath volumes)."""
         return str(host_path)
 
+    def node_command(self, node: str, action: str, *command: str) -> list[str]:
+        """The command that stops, starts or runs something in a node's machine (`stop`, `start`, `exec`)."""
+        raise ProviderError(f"the {self.name} provider cannot {action} the node {node}: the kit did not make its machine",
+                            "do it where that machine runs (its console, or ssh), or use the kit's kind cluster")
+
     def use_mirrors(self, progress: Progress, created: bool, found=None) -> None:
         """Make the nodes pull through the `mirrors` setting where the provider can; else say so in one line."""
         if self.settings.mirrors:

@@ -136,6 +136,13 @@ class KindProvider(Provider):
         run(["kind", "load", "image-archive", str(archive), "--name", self.cluster_name],
             f"loading {archive.name} into kind", timeout=3600, env=engine.kind_env())
 
+    def node_command(self, node: str, action: str, *command: str) -> list[str]:
+        """A kind node is a container: `docker stop NODE`, `docker start NODE`, `docker exec NODE ...`."""
+        if node not in {name for name, _, _ in engine.kind_nodes(self.cluster_name)}:
+            raise ProviderError(f"{node} is not a node of the kind cluster {self.cluster_name!r}",
+                                "`kubectl get nodes` lists its nodes")
+        return [engine.name(), action, node, *command]
+
     def node_path(self, host_path: Path) -> str:
         shared = (self.settings.home / "shared").resolve()
         try:
