@@ -57,7 +57,7 @@ def test_docker_io_images_come_through_the_mirror_and_a_new_mirror_applies_at_on
         tag = f"mirror-{uuid.uuid4().hex[:6]}"
         first.push(tag)
         lines = []
-        c = cluster.up("kind", cluster_name=spare_kind, progress=lines.append,
+        c = cluster.up("kind", cluster_name=spare_kind, progress=lines.append, workers=0,
                        mirrors={"docker.io": [f"http://{gateway}:{first.port}"]})
         assert f"registry mirrors: docker.io via http://{gateway}:{first.port}" in lines
         hosts = kit_home / "certs.d" / spare_kind / "docker.io" / "hosts.toml"
@@ -77,7 +77,7 @@ def test_docker_io_images_come_through_the_mirror_and_a_new_mirror_applies_at_on
         tag2 = f"mirror-{uuid.uuid4().hex[:6]}"
         second.push(tag2)
         lines.clear()
-        c = cluster.up("kind", cluster_name=spare_kind, progress=lines.append,
+        c = cluster.up("kind", cluster_name=spare_kind, progress=lines.append, workers=0,
                        mirrors={"docker.io": [f"http://{gateway}:{second.port}"]})
         assert lines == [f"reusing the kind cluster {spare_kind!r}",
                          f"registry mirrors: docker.io via http://{gateway}:{second.port}"]

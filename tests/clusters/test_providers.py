@@ -248,3 +248,25 @@ def test_a_failing_archive_load_is_one_line(standins, kit_home):
     with pytest.raises(ProviderError) as err:
         kind_provider(kit_home).load_image("nope:1")
     assert str(err.value) == "saving nope:1 with docker failed: Error response from daemon: No such image: nope:1"
+
+
+def test_a_kind_nodes_machine_is_its_container(standins, kit_home, chosen, capsys):
+    """`lab.stop_node` and friends run the engine's own command, shown first as the learner would type it."""
+    standins.tools("docker").reply({"docker ps": (0, "k8slab-control-plane\trunning\t\nk8slab-worker\trunning\t"),
+                                    "docker exec": (3, "kubelet.service: inactive")})
+    chosen(None, provider="kind")
+    cluster.stop_node("k8slab-worker")
+    assert cluster.node_exec("k8slab-worker", ["systemctl", "is-active", "kubelet"]) == "kubelet.service: inactive\n"
+    assert [c for c in standins.calls() if c[1] != "ps"] == [
+        ["docker", "stop", "k8slab-worker"], ["docker", "exec", "k8slab-worker", "systemctl", "is-active", "kubelet"]]
+    assert capsys.readouterr().out.splitlines() == [
+        "$ docker stop k8slab-worker", "$ docker exec k8slab-worker systemctl is-active kubelet"]
+    with pytest.raises(ProviderError, match="k8slab-worker9 is not a node of the kind cluster 'k8slab'"):
+        cluster.start_node("k8slab-worker9")
+
+
+def test_a_node_the_kit_did_not_make_is_not_stopped(kit_home, chosen):
+    chosen(None, provider="context")
+    with pytest.raises(ProviderError) as e:
+        cluster.stop_node("worker-1")
+    assert str(e.value).startswith("the context provider cannot stop the node worker-1: the kit did not make its machine")

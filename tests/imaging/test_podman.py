@@ -45,7 +45,7 @@ def test_create_load_run_and_down_on_podman(on_podman, kit_home):
     image = f"{BUSYBOX.rsplit(':', 1)[0]}:podman-{uuid.uuid4().hex[:6]}"
     assert podman("tag", BUSYBOX, image).returncode == 0
     try:
-        c = cluster.up("kind", cluster_name=name, progress=lambda _: None)
+        c = cluster.up("kind", cluster_name=name, workers=0, progress=lambda _: None)
         nodes = podman("ps", "--filter", f"label=io.x-k8s.kind.cluster={name}", "--format", "{{.Names}}").stdout.split()
         assert nodes == [f"{name}-control-plane"], "the node is a Podman container"
 

@@ -368,6 +368,7 @@ def a_laptop(tmp_path: Path, monkeypatch, reread_settings, node_tag: str, name: 
                 "K8SLAB_KUBECONFIG", "K8SLAB_PROVIDER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("K8SLAB_CLUSTER", name)
+    monkeypatch.setenv("K8SLAB_WORKERS", "0")  # a laptop's single node is enough for chapter 02
     require_free_ports(PORTS)
     monkeypatch.setattr(kindconfig, "NODE_PORTS", PORTS)
     reread_settings()  # the laptop's settings; the kit's current cluster comes back afterwards

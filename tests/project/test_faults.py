@@ -359,6 +359,7 @@ def spare(tmp_path_factory):
         home = tmp_path_factory.mktemp("spare-home")
         mp.setenv("K8SLAB_HOME", str(home))  # its kubeconfig and shared folder, not the kit's
         mp.delenv("K8SLAB_CONFIG", raising=False)
+        mp.setenv("K8SLAB_WORKERS", "0")  # one node is enough to stop its API server under the kit
         require_free_ports(PORTS)
         mp.setattr(kindconfig, "NODE_PORTS", PORTS)
         mp.setattr(session, "_current", session._current)  # the kit's current cluster and connection, back afterwards

@@ -165,11 +165,14 @@ def test_success_is_the_exit_code_not_the_words(standins, kit_home):
 
 @pytest.fixture
 def free_memory(monkeypatch, kit_home):
-    """The memory check with this much free (GiB), and a node footprint fixed here (the measured figure may change)."""
-    monkeypatch.setattr(doctor, "NODE_MEMORY_MIB", 700)
+    """The memory check with this much free (GiB), no kit cluster running, and node footprints fixed here
+    (the measured figures may change)."""
+    monkeypatch.setattr(doctor, "CONTROL_PLANE_MIB", 700)
+    monkeypatch.setattr(doctor, "WORKER_MIB", 700)
 
-    def check(gib: float, **settings) -> doctor.Check:
+    def check(gib: float, running: bool = False, **settings) -> doctor.Check:
         monkeypatch.setattr(doctor, "_memory_gb", lambda: gib)
+        monkeypatch.setattr(doctor, "_kit_running", lambda _: running)
         return doctor._memory(config.load(**settings))
 
     return check
@@ -198,6 +201,20 @@ def test_too_little_memory_says_how_to_make_the_cluster_smaller(free_memory):
 def test_the_workers_setting_reaches_the_memory_check(free_memory, monkeypatch):
     monkeypatch.setenv("K8SLAB_WORKERS", "4")
     assert free_memory(4.0, provider="kind").detail == "4.0 GiB available; 1 control plane and 4 workers want 4.4 GiB"
+
+
+def test_the_kits_running_cluster_is_not_counted_twice(free_memory):
+    """Its nodes' memory is in use already: `doctor` after `up` must not fail for the memory they hold."""
+    check = free_memory(1.5, running=True, provider="kind", workers=2)
+    assert check.ok and check.detail == ("1.5 GiB available beside the kit's running cluster k8slab; JupyterLab and "
+                                         "the kit want 1.0 GiB")
+
+
+def test_running_means_a_running_node_container(standins, kit_home):
+    standins.tools("docker").reply({"docker ps": (0, "k8slab-control-plane\texited\t\nk8slab-worker\trunning\t")})
+    assert doctor._kit_running(config.load())
+    standins.reply({"docker ps": (0, "k8slab-control-plane\texited\t")})
+    assert not doctor._kit_running(config.load())
 
 
 @pytest.mark.parametrize("provider", ["context", "node"])
