@@ -21,8 +21,12 @@ class NodeCommandFailed(K8sLabError):
 
 
 def node_container(cluster_name: str) -> str:
-    """kind names the control-plane node's container `<cluster>-control-plane`."""
-    return f"{cluster_name}-control-plane"
+    """The kind node that holds Ceph: the first worker where there is one (the control plane's taint keeps
+    workloads off it), else the single node. kind names them `<cluster>-worker` and `<cluster>-control-plane`."""
+    from k8slab.clusters.providers import engine
+
+    worker = f"{cluster_name}-worker"
+    return worker if worker in {name for name, _, _ in engine.kind_nodes(cluster_name)} else f"{cluster_name}-control-plane"
 
 
 def _run(container: str, argv: list[str], what: str, ok=(0,)) -> str:

@@ -28,8 +28,9 @@ PASSWORD_SECRET = "rook-ceph-dashboard-password"
 
 def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUSTER_NAME, *,
             ceph_image: str = CEPH_IMAGE, data_dir: str = DATA_DIR) -> list[dict]:
-    """A single-node CephCluster whose one OSD is `device` (e.g. `loop7`) on `node`, and the
-    `.mgr` pool with one replica (the default three never become healthy on one OSD).
+    """A single-node CephCluster whose one OSD is `device` (e.g. `loop7`) on `node`, with its mon and mgr
+    on that node too (their data in `data_dir` there, which removal deletes), and the `.mgr` pool with one
+    replica (the default three never become healthy on one OSD).
 
     Used in chapter 04b.
     """
@@ -44,6 +45,8 @@ def cluster(node: str, device: str, namespace: str = NAMESPACE, name: str = CLUS
             "mgr": {"count": 1, "allowMultiplePerNode": True, "modules": [{"name": "rook", "enabled": False}]},
             "dashboard": {"enabled": True, "ssl": False, "port": DASHBOARD_PORT},
             "crashCollector": {"disable": True},
+            "placement": {"all": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}]}}}},
             "monitoring": {"enabled": False},
             "security": {"cephx": {"csi": {"keyType": "aes"}}},
             "storage": {
