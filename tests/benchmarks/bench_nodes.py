@@ -26,11 +26,10 @@ from pathlib import Path
 
 from k8slab.clusters import choosing as cluster
 from k8slab.clusters.providers import kindconfig
-from k8slab.core.conditions import ready as is_ready
-from k8slab.kube import applying, waiting
+from k8slab.kube import applying
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.clusters.test_multinode import deployment, node_ready, workers  # noqa: E402
+from tests.clusters.test_multinode import fail_a_worker  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 QUIET = {"progress": lambda _: None}
@@ -100,31 +99,12 @@ def bench_memory() -> None:
 
 def bench_failure() -> None:
     kube = cluster.use(os.environ["KUBECONFIG"]).kube
-    namespace, there = f"bench-{uuid.uuid4().hex[:6]}", None
-    tolerate = [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 5}
-                for t in ("unreachable", "not-ready")]
+    namespace = f"bench-{uuid.uuid4().hex[:6]}"
     applying.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, kube=kube)
     try:
-        spec = {"tolerations": tolerate, "affinity": {"podAntiAffinity": {
-            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": {
-                "labelSelector": {"matchLabels": {"app": "survivor"}}, "topologyKey": "kubernetes.io/hostname"}}]}}}
-        applying.apply(deployment("survivor", 2, spec), namespace, kube=kube)
-        pods = waiting.wait_for_pods("app=survivor", namespace, count=2, kube=kube)
-        there = pods[0]["spec"]["nodeName"]
-        here = next(n for n in workers(kube) if n != there)
-        stopped = time.monotonic()
-        subprocess.run(["docker", "stop", there], check=True, capture_output=True)
-        node_ready(kube, there, False, timeout=120)
-        not_ready = time.monotonic() - stopped
-        waiting.watch_until("v1", "Pod", namespace, "app=survivor", lambda items: sum(
-            p["spec"].get("nodeName") == here and is_ready(p) and not p["metadata"].get("deletionTimestamp")
-            for p in items) >= 2, timeout=300, kube=kube)
-        moved = time.monotonic() - stopped
-        print(f"node failure: {there} stopped; NotReady after {not_ready:.1f} s; both pods Ready on {here} after {moved:.1f} s")
+        there, not_ready, moved = fail_a_worker(kube, namespace)
+        print(f"node failure: {there} stopped; NotReady after {not_ready:.1f} s; 2 pods Ready elsewhere after {moved:.1f} s")
     finally:
-        if there:
-            subprocess.run(["docker", "start", there], check=True, capture_output=True)
-            node_ready(kube, there, True, timeout=180)
         applying.delete(kind="Namespace", name=namespace, kube=kube, wait=False)
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import k8slab as lab
 from k8slab.clusters import session
+from k8slab.clusters.providers import engine
 from k8slab.core import config
 from k8slab.core.errors import K8sLabError, ProviderError
 from k8slab.lessons.rook import loopdev
@@ -24,6 +25,11 @@ from ..needs import require
 rook = lab.rook
 
 KIND_NODE = "k8slab-control-plane"
+
+
+def _kind_nodes() -> list[str]:
+    """The kit's kind cluster's nodes, as Docker lists their containers (the control plane, and its workers)."""
+    return sorted(name for name, _, _ in engine.kind_nodes("k8slab"))
 
 
 @pytest.fixture
@@ -53,30 +59,30 @@ def _nodes() -> list[str]:
 
 
 def _loop_devices() -> list[str]:
-    return loopdev.attached(KIND_NODE)
+    return loopdev.attached(loopdev.node_container("k8slab"))
 
 
 @pytest.mark.cluster
 def test_the_cluster_chosen_last_is_the_one_the_kit_acts_on(kind_kubeconfig, plain):
     lab.use(kind_kubeconfig)
-    assert _nodes() == [KIND_NODE]
+    assert _nodes() == _kind_nodes()
     chosen = lab.use(plain)
     assert KIND_NODE not in _nodes() and _nodes()
     assert session.kube() is chosen.kube and session.provider() is chosen.provider
     assert lab.status()["nodes"] == _nodes()
     lab.use(kind_kubeconfig)
-    assert _nodes() == [KIND_NODE]
-    assert lab.status()["nodes"] == [KIND_NODE]
+    assert _nodes() == _kind_nodes()
+    assert lab.status()["nodes"] == _kind_nodes()
 
 
 @pytest.mark.cluster
 @pytest.mark.docker
 def test_rook_after_up_of_another_cluster_leaves_the_kind_node_alone(kind_kubeconfig, plain, kit_home, namespace, rook_dir):
     """`lab.up("context", ...)` then `rook.create()`: the CephCluster's disk would go in a kind node; the
-    chosen cluster has none, so nothing is made, in `k8slab-control-plane` least of all."""
+    chosen cluster has none, so nothing is made, in the kind cluster's nodes least of all."""
     before = _loop_devices()
     lab.up(progress=lambda _: None)  # the kind cluster, reused
-    assert _nodes() == [KIND_NODE] and session.provider().name == "kind"
+    assert _nodes() == _kind_nodes() and session.provider().name == "kind"
     lab.up("context", kubeconfig=plain, progress=lambda _: None)
     assert KIND_NODE not in _nodes()
     lines = []
@@ -136,7 +142,7 @@ def test_up_on_a_cluster_that_answers_needs_no_api_client(kind_kubeconfig, kit_h
     assert "ready: k8slab (kind) at https://" in runs[1].stderr + runs[1].stdout
     made = lab.up(progress=lambda _: None)  # in process too: the connection is made on first use
     assert made._kube is None and made.server.startswith("https://")
-    assert _nodes() == [KIND_NODE] and made.kube.host == made.server
+    assert _nodes() == _kind_nodes() and made.kube.host == made.server
 
 
 def test_bind_fills_in_what_the_caller_left_out_at_call_time(monkeypatch):
