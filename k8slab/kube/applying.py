@@ -226,7 +226,7 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
           kube: Kube) -> dict:
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change.
 
-    Used in chapter 06.
+    Used in chapters 06, 08.
     """
     res = kube.resource(api_version, kind)
     if kind == "CephCluster":  # what the patch would make of it must be safe too

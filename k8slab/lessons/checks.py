@@ -25,7 +25,7 @@ from typing import Callable
 
 from k8slab.core import STARTED, conditions
 from k8slab.core.errors import K8sLabError, WaitTimeout
-from k8slab.kube import exists, inspecting, list_objects, waiting
+from k8slab.kube import exists, get, inspecting, list_objects, waiting
 from k8slab.kube.client import Kube
 
 TIMEOUT = 30  # seconds a check keeps watching before it says FAIL
@@ -192,6 +192,53 @@ def pod_has_label(name: str, key: str, value: str, namespace: str = "default", t
 
     return _grade(f"Pod/{name} has label {key}={value}",
                   f"`%kubectl label pod {name} {key}={value} -n {namespace}` or add it under metadata.labels",
+                  _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe, kube=kube), about=("Pod", name, namespace))
+
+
+def asks_for_label(pod: dict, key: str, value: str) -> bool:
+    """Whether the pod's spec asks for nodes labelled KEY=VALUE: a nodeSelector, or a required node affinity."""
+    spec = pod.get("spec") or {}
+    if (spec.get("nodeSelector") or {}).get(key) == value:
+        return True
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    return any(e.get("key") == key and e.get("operator") == "In" and value in (e.get("values") or [])
+               for term in required.get("nodeSelectorTerms") or [] for e in term.get("matchExpressions") or [])
+
+
+def placement_problem(pod: dict, node_labels: dict, key: str, value: str) -> str | None:
+    """What is wrong with where a scheduled pod runs, for a pod that must run on a KEY=VALUE node; None if nothing."""
+    node = pod["spec"]["nodeName"]
+    if node_labels.get(key) != value:
+        return f"it runs on {node}, which is not labelled {key}={value}"
+    if not asks_for_label(pod, key, value):
+        return f"it runs on {node} by chance: nothing in its spec asks the scheduler for {key}={value}"
+    return None
+
+
+def pod_on_labelled_node(name: str, key: str, value: str, namespace: str = "default", timeout: float = TIMEOUT, *,
+                         kube: Kube) -> Passed:
+    """PASS when the pod is Ready on a node labelled KEY=VALUE and its spec asks for such a node
+    (a nodeSelector or a required node affinity), so that it did not land there by chance.
+
+    Used in chapter 08.
+    """
+    what = f"Pod/{name} runs on a node labelled {key}={value}"
+
+    def done(pod):
+        if pod is None or not (pod.get("spec") or {}).get("nodeName"):
+            return False
+        wrong = placement_problem(pod, get("Node", pod["spec"]["nodeName"], kube=kube)["metadata"].get("labels") or {}, key, value)
+        if wrong:
+            raise CheckFailed(f"{what}: {wrong}", "which field of a pod's spec chooses nodes by their labels? "
+                              "(`kubectl explain pod.spec`, and `kubectl get nodes --show-labels`)")
+        return conditions.ready(pod)
+
+    def describe(pod):
+        if pod is None:
+            return "it does not exist"
+        return "it is not scheduled yet (Pending)" if not pod["spec"].get("nodeName") else waiting.describe_conditions(pod)
+
+    return _grade(what, f"`lab.events('Pod', {name!r}, {namespace!r})` tells why it waits",
                   _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe, kube=kube), about=("Pod", name, namespace))
 
 
