@@ -26,7 +26,7 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
                                                                                                                                        str]:
     """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr).
 
-    Used in chapters 02, 04, 06.
+    Used in chapters 02, 04, 06, 09.
     """
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')

@@ -19,6 +19,7 @@ without `contains` wants a non-empty page, not just any answer.
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -267,6 +268,50 @@ def service_answers(name: str, namespace: str = "default", port: int | str = 80,
 
     return _grade(what, "the Service's selector must match the pods' labels, and targetPort their containerPort", call,
                   about=("Service", name, namespace))
+
+
+def node_ready(name: str, timeout: float = TIMEOUT, *, kube: Kube) -> Passed:
+    """PASS when the node's Ready condition is True again (`kubectl get nodes` says Ready).
+
+    Used in chapter 09.
+    """
+    def is_ready(node):
+        return node is not None and conditions.ready(node)
+
+    def describe(node):
+        if node is None:
+            return "no such node"
+        ready = next((c for c in _status(node).get("conditions") or [] if c.get("type") == "Ready"), {})
+        return f"its Ready condition is {ready.get('status', 'missing')} ({ready.get('reason', 'no reason')})"
+
+    return _grade(f"Node/{name} is Ready", "who reports a node's status, and is it running on that node?",
+                  _watch("v1", "Node", name, None, is_ready, timeout=timeout, describe=describe, kube=kube),
+                  about=("Node", name, None))
+
+
+def reaches_by_name(pod: str, service: str, namespace: str = "default", port: int = 80, timeout: float = TIMEOUT, *,
+                    kube: Kube) -> Passed:
+    """PASS when `wget http://SERVICE:PORT/` inside the pod gets a page: the Service's name resolves (cluster DNS)
+    and the Service answers.
+
+    Used in chapter 09.
+    """
+    url = f"http://{service}:{port}/"
+    what = f"Pod/{pod} reaches {url} by name"
+
+    def fetched():
+        waiting.wait_for_pod(pod, namespace, timeout, kube=kube)
+        deadline, said = time.monotonic() + timeout, ""
+        while True:
+            rc, said = inspecting.exec_in(pod, ["wget", "-q", "-T", "3", "-O", "-", url], namespace, kube=kube)
+            if rc == 0:
+                return
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"{what}: wget said {said.strip()[-120:]!r}",
+                                  "the Service itself may be fine: how does the pod turn a name into an address?")
+            time.sleep(2)
+
+    return _grade(what, "", fetched, about=("Service", service, namespace))
 
 
 def job_succeeded(name: str, namespace: str = "default", timeout: float = TIMEOUT, *, kube: Kube) -> Passed:
