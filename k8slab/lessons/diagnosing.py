@@ -71,7 +71,7 @@ def diagnose(kind: str, name: str, namespace: str = "default", api_version: str 
     a picture still forming (a pod not yet scheduled, a container starting) is watched until the
     cause shows, and the last answer is given when the time is up.
 
-    Used in chapter 09.
+    Used in chapters 06, 09.
     """
     canonical = KINDS.get(kind.lower(), kind)
     version = api_version or API_VERSION.get(canonical, "v1")
