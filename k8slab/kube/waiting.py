@@ -141,7 +141,7 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
     """Until `count` pods (at least one if None) match `selector` and all of them are Ready; pods being
     deleted do not count. With `not_on`, none of them may be on that node (pods leaving a failed node).
 
-    Used in chapters 01, 02, 06, 08.
+    Used in chapters 01, 02, 06, 08, 09.
     """
 
     def done(pods):
