@@ -138,8 +138,9 @@ def raise_if_stuck(pods: list[dict]) -> None:
 
 def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, *,
                   not_on: str | None = None, kube: Kube) -> list[dict]:
-    """Until `count` pods (at least one if None) match `selector` and all of them are Ready; pods being
-    deleted do not count. With `not_on`, none of them may be on that node (pods leaving a failed node).
+    """Until `count` pods (at least one if None) match `selector` and all of them are Ready; returns them.
+    Pods being deleted do not count (nor are returned). With `not_on`, none of them may be on that node
+    (pods leaving a failed node).
 
     Used in chapters 01, 02, 06, 08, 09.
     """
@@ -157,7 +158,8 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
             f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not ready(p)
         )
 
-    return watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
+    pods = watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
 
 def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, *, kube: Kube) -> dict:

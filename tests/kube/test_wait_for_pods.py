@@ -11,7 +11,7 @@ def pod(node, ready=True, deleting=False):
 
 def decision(monkeypatch, **kwargs):
     seen = {}
-    monkeypatch.setattr(waiting, "watch_until", lambda *a, **k: seen.setdefault("done", a[4]))
+    monkeypatch.setattr(waiting, "watch_until", lambda *a, **k: seen.setdefault("done", a[4]) and [])
     waiting.wait_for_pods("app=x", "ns", kube=None, **kwargs)
     return seen["done"]
 
@@ -26,3 +26,9 @@ def test_without_not_on_any_node_will_do(monkeypatch):
     done = decision(monkeypatch, count=2)
     assert done([pod("worker"), pod("worker2")])
     assert not done([pod("worker"), pod("worker2", ready=False)])
+
+
+def test_only_the_pods_not_being_deleted_are_returned(monkeypatch):
+    pods = [pod("worker"), pod("worker2", ready=False, deleting=True)]
+    monkeypatch.setattr(waiting, "watch_until", lambda *a, **k: pods)
+    assert waiting.wait_for_pods("app=x", "ns", count=1, kube=None) == [pods[0]]
