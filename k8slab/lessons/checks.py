@@ -303,7 +303,7 @@ def reaches_by_name(pod: str, service: str, namespace: str = "default", port: in
         waiting.wait_for_pod(pod, namespace, timeout, kube=kube)
         deadline, said = time.monotonic() + timeout, ""
         while True:
-            rc, said = inspecting.exec_in(pod, ["wget", "-q", "-T", "3", "-O", "-", url], namespace, kube=kube)
+            rc, said = inspecting.exec_in(pod, ["wget", "-q", "-O", "-", url], namespace, kube=kube)
             if rc == 0:
                 return
             if time.monotonic() > deadline:
