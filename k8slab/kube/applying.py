@@ -152,7 +152,7 @@ def apply_one(obj: dict, namespace: str | None, kube: Kube, dry_run: bool = Fals
 def get(kind: str, name: str, namespace: str | None = None, api_version: str = "v1", *, kube: Kube) -> dict:
     """The live object, as `kubectl get KIND NAME -o yaml` shows it; NotFound when it is not there.
 
-    Used in chapters 06, 07.
+    Used in chapters 06, 07, 09.
     """
     res = kube.resource(api_version, kind)
     with translating(f"reading {kind}/{name}", kube):
@@ -175,7 +175,7 @@ def list_objects(
     kind: str, namespace: str | None = None, selector: str | None = None, api_version: str = "v1", *, kube: Kube) -> list[dict]:
     """Objects of a kind; `namespace=None` lists a namespaced kind in every namespace.
 
-    Used in chapters 01, 02, 03, 04, 06, 07, 08.
+    Used in chapters 01, 02, 03, 04, 06, 07, 08, 09.
     """
     res = kube.resource(api_version, kind)
     with translating(f"listing {kind}", kube):
@@ -226,7 +226,7 @@ def patch(kind: str, name: str, patch_body: Mapping, namespace: str | None = Non
           kube: Kube) -> dict:
     """A strategic-merge patch (for built-in kinds) such as a scale or an image change.
 
-    Used in chapter 06.
+    Used in chapters 06, 08.
     """
     res = kube.resource(api_version, kind)
     if kind == "CephCluster":  # what the patch would make of it must be safe too

@@ -26,7 +26,7 @@ def exec_in(pod: str, command: list[str], namespace: str = "default", container:
                                                                                                                                        str]:
     """Run a command in a container (like `kubectl exec`); returns (exit code, stdout+stderr).
 
-    Used in chapters 02, 04, 06.
+    Used in chapters 02, 04, 06, 07, 09.
     """
     if isinstance(command, str):
         raise K8sLabError("exec takes the command as a list of words", 'e.g. ["ls", "/usr/share/nginx/html"]')
@@ -80,7 +80,11 @@ def call_service(name: str, namespace: str = "default", port: int | str = 80, pa
 
 @contextmanager
 def port_forward(pod: str, port: int, namespace: str = "default", local_port: int = 0, *, kube: Kube):
-    """Forward 127.0.0.1:<local port> to a pod's port while the block runs; yields the local port."""
+    """Forward 127.0.0.1:<local port> to a pod's port while the block runs; yields the local port
+    (`kubectl port-forward POD LOCAL:PORT`).
+
+    Used in chapter 07.
+    """
     server = socket.create_server(("127.0.0.1", local_port))
     stop = threading.Event()
 

@@ -136,17 +136,21 @@ def raise_if_stuck(pods: list[dict]) -> None:
             raise error
 
 
-def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, *, kube: Kube) -> list[dict]:
-    """Until `count` pods (at least one if None) match `selector` and all of them are Ready.
+def wait_for_pods(selector: str, namespace: str = "default", count: int | None = None, timeout: float = 120, *,
+                  not_on: str | None = None, kube: Kube) -> list[dict]:
+    """Until `count` pods (at least one if None) match `selector` and all of them are Ready; returns them.
+    Pods being deleted do not count (nor are returned). With `not_on`, none of them may be on that node
+    (pods leaving a failed node).
 
-    Used in chapters 02, 06.
+    Used in chapters 01, 02, 06, 08, 09.
     """
 
     def done(pods):
         live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
         raise_if_stuck(live)
         enough = len(live) >= (count or 1) if count is None else len(live) == count
-        return enough and all(ready(p) for p in live)
+        away = not_on is None or all((p.get("spec") or {}).get("nodeName") != not_on for p in live)
+        return enough and away and all(ready(p) for p in live)
 
     def describe(pods):
         n_ready = sum(ready(p) for p in pods)
@@ -154,7 +158,8 @@ def wait_for_pods(selector: str, namespace: str = "default", count: int | None =
             f"; {p['metadata']['name']} {(p.get('status') or {}).get('phase')}" for p in pods if not ready(p)
         )
 
-    return watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
+    pods = watch_until("v1", "Pod", None, namespace, done, timeout=timeout, kube=kube, selector=selector, describe=describe)
+    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
 
 def wait_for_pod(name: str, namespace: str = "default", timeout: float = 120, *, kube: Kube) -> dict:

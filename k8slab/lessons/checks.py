@@ -19,13 +19,14 @@ without `contains` wants a non-empty page, not just any answer.
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
 from k8slab.core import STARTED, conditions
 from k8slab.core.errors import K8sLabError, WaitTimeout
-from k8slab.kube import exists, inspecting, list_objects, waiting
+from k8slab.kube import exists, get, inspecting, list_objects, waiting
 from k8slab.kube.client import Kube
 
 TIMEOUT = 30  # seconds a check keeps watching before it says FAIL
@@ -195,6 +196,53 @@ def pod_has_label(name: str, key: str, value: str, namespace: str = "default", t
                   _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe, kube=kube), about=("Pod", name, namespace))
 
 
+def asks_for_label(pod: dict, key: str, value: str) -> bool:
+    """Whether the pod's spec asks for nodes labelled KEY=VALUE: a nodeSelector, or a required node affinity."""
+    spec = pod.get("spec") or {}
+    if (spec.get("nodeSelector") or {}).get(key) == value:
+        return True
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    return any(e.get("key") == key and e.get("operator") == "In" and value in (e.get("values") or [])
+               for term in required.get("nodeSelectorTerms") or [] for e in term.get("matchExpressions") or [])
+
+
+def placement_problem(pod: dict, node_labels: dict, key: str, value: str) -> str | None:
+    """What is wrong with where a scheduled pod runs, for a pod that must run on a KEY=VALUE node; None if nothing."""
+    node = pod["spec"]["nodeName"]
+    if node_labels.get(key) != value:
+        return f"it runs on {node}, which is not labelled {key}={value}"
+    if not asks_for_label(pod, key, value):
+        return f"it runs on {node} by chance: nothing in its spec asks the scheduler for {key}={value}"
+    return None
+
+
+def pod_on_labelled_node(name: str, key: str, value: str, namespace: str = "default", timeout: float = TIMEOUT, *,
+                         kube: Kube) -> Passed:
+    """PASS when the pod is Ready on a node labelled KEY=VALUE and its spec asks for such a node
+    (a nodeSelector or a required node affinity), so that it did not land there by chance.
+
+    Used in chapter 08.
+    """
+    what = f"Pod/{name} runs on a node labelled {key}={value}"
+
+    def done(pod):
+        if pod is None or not (pod.get("spec") or {}).get("nodeName"):
+            return False
+        wrong = placement_problem(pod, get("Node", pod["spec"]["nodeName"], kube=kube)["metadata"].get("labels") or {}, key, value)
+        if wrong:
+            raise CheckFailed(f"{what}: {wrong}", "which field of a pod's spec chooses nodes by their labels? "
+                              "(`kubectl explain pod.spec`, and `kubectl get nodes --show-labels`)")
+        return conditions.ready(pod)
+
+    def describe(pod):
+        if pod is None:
+            return "it does not exist"
+        return "it is not scheduled yet (Pending)" if not pod["spec"].get("nodeName") else waiting.describe_conditions(pod)
+
+    return _grade(what, f"`lab.events('Pod', {name!r}, {namespace!r})` tells why it waits",
+                  _watch("v1", "Pod", name, namespace, done, timeout=timeout, describe=describe, kube=kube), about=("Pod", name, namespace))
+
+
 def service_answers(name: str, namespace: str = "default", port: int | str = 80, path: str = "/", *,
                     contains: str | None = None, timeout: float = TIMEOUT, kube: Kube) -> Passed:
     """The Service has ready endpoints and an HTTP GET through it answers 2xx with `contains` in the page
@@ -220,6 +268,50 @@ def service_answers(name: str, namespace: str = "default", port: int | str = 80,
 
     return _grade(what, "the Service's selector must match the pods' labels, and targetPort their containerPort", call,
                   about=("Service", name, namespace))
+
+
+def node_ready(name: str, timeout: float = TIMEOUT, *, kube: Kube) -> Passed:
+    """PASS when the node's Ready condition is True again (`kubectl get nodes` says Ready).
+
+    Used in chapter 09.
+    """
+    def is_ready(node):
+        return node is not None and conditions.ready(node)
+
+    def describe(node):
+        if node is None:
+            return "no such node"
+        ready = next((c for c in _status(node).get("conditions") or [] if c.get("type") == "Ready"), {})
+        return f"its Ready condition is {ready.get('status', 'missing')} ({ready.get('reason', 'no reason')})"
+
+    return _grade(f"Node/{name} is Ready", "who reports a node's status, and is it running on that node?",
+                  _watch("v1", "Node", name, None, is_ready, timeout=timeout, describe=describe, kube=kube),
+                  about=("Node", name, None))
+
+
+def reaches_by_name(pod: str, service: str, namespace: str = "default", port: int = 80, timeout: float = TIMEOUT, *,
+                    kube: Kube) -> Passed:
+    """PASS when `wget http://SERVICE:PORT/` inside the pod gets a page: the Service's name resolves (cluster DNS)
+    and the Service answers.
+
+    Used in chapter 09.
+    """
+    url = f"http://{service}:{port}/"
+    what = f"Pod/{pod} reaches {url} by name"
+
+    def fetched():
+        waiting.wait_for_pod(pod, namespace, timeout, kube=kube)
+        deadline, said = time.monotonic() + timeout, ""
+        while True:
+            rc, said = inspecting.exec_in(pod, ["wget", "-q", "-O", "-", url], namespace, kube=kube)
+            if rc == 0:
+                return
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"{what}: wget said {said.strip()[-120:]!r}",
+                                  "the Service itself may be fine: how does the pod turn a name into an address?")
+            time.sleep(2)
+
+    return _grade(what, "", fetched, about=("Service", service, namespace))
 
 
 def job_succeeded(name: str, namespace: str = "default", timeout: float = TIMEOUT, *, kube: Kube) -> Passed:

@@ -33,7 +33,7 @@ KINDS = {"pod": "Pod", "po": "Pod", "pods": "Pod",
          "deployment": "Deployment", "deploy": "Deployment", "deployments": "Deployment",
          "service": "Service", "svc": "Service", "services": "Service",
          "replicaset": "ReplicaSet", "rs": "ReplicaSet", "statefulset": "StatefulSet", "sts": "StatefulSet",
-         "daemonset": "DaemonSet", "ds": "DaemonSet", "job": "Job"}
+         "daemonset": "DaemonSet", "ds": "DaemonSet", "job": "Job", "node": "Node", "nodes": "Node", "no": "Node"}
 GENERATED = {"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name", "controller-uid", "job-name"}
 API_VERSION = {"Pod": "v1", "Deployment": "apps/v1", "Service": "v1", "ReplicaSet": "apps/v1",
                "StatefulSet": "apps/v1", "DaemonSet": "apps/v1", "Job": "batch/v1"}
@@ -64,14 +64,14 @@ class Diagnosis:
 
 def diagnose(kind: str, name: str, namespace: str = "default", api_version: str | None = None, wait: float = 0, *,
              kube: Kube) -> Diagnosis:
-    """Why a Pod, a Deployment (through its pods) or a Service (through its endpoints) is not working.
+    """Why a Pod, a Deployment (through its pods), a Service (through its endpoints) or a Node is not working.
 
     ReplicaSets, StatefulSets, DaemonSets and Jobs are diagnosed through their pods too; any other
     kind (give its `api_version`) through its status and its last warning event. With `wait` (seconds),
     a picture still forming (a pod not yet scheduled, a container starting) is watched until the
     cause shows, and the last answer is given when the time is up.
 
-    Used in chapter 09.
+    Used in chapters 06, 09.
     """
     canonical = KINDS.get(kind.lower(), kind)
     version = api_version or API_VERSION.get(canonical, "v1")
@@ -124,11 +124,24 @@ def _once(canonical: str, name: str, namespace: str, api_version: str, kube: Kub
         plural = canonical.lower() + "s"
         return Diagnosis("NotFound", f"{canonical}/{name} does not exist in namespace {namespace}: check the name and the "
                                      f"namespace; look: `kubectl get {plural} -n {namespace}`.")
-    if canonical in ("Pod", "Service", "Deployment"):
-        return {"Pod": _pod, "Deployment": _deployment, "Service": _service}[canonical](obj, namespace, kube)
+    if canonical in ("Pod", "Service", "Deployment", "Node"):
+        return {"Pod": _pod, "Deployment": _deployment, "Service": _service, "Node": _node}[canonical](obj, namespace, kube)
     if canonical in API_VERSION:
         return _workload(obj, canonical, namespace, kube)
     return _other(obj, canonical, namespace, kube)
+
+
+def _node(node: dict, namespace: str | None = None, kube: Kube | None = None) -> Diagnosis:
+    """A node is NotReady when its kubelet stops reporting (Ready Unknown) or reports a problem (Ready False)."""
+    name = node["metadata"]["name"]
+    look = _cmd(f"kubectl describe node {name}")
+    ready = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+    if ready.get("status") != "True":
+        said = ready.get("message") or "it has no Ready condition"
+        return Diagnosis("NotReady", f"Node/{name} is NotReady: {said.rstrip('.')}. The kubelet on the node reports its status: "
+                                     f"look at it on the node (its service and its journal); look: {look}.")
+    cordoned = " but cordoned: no new pods go there (`kubectl uncordon`)" if (node.get("spec") or {}).get("unschedulable") else ""
+    return Diagnosis("OK", f"Node/{name} is Ready{cordoned}; look: {look}.")
 
 
 def _cmd(text: str) -> str:

@@ -55,7 +55,7 @@ def test_each_lab_check_fails_before_its_fix_and_passes_after(kube, namespace, m
     client = NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(CHAPTER.parent)}})
     failed_first: dict[int, str] = {}
     solutions = [i for i, c in enumerate(book.cells) if is_solution(c)]
-    assert len(solutions) == 6, "one solution per lab"
+    assert len(solutions) == 9, "one solution per lab"
     with client.setup_kernel():
         for i, cell in enumerate(book.cells):
             if cell.cell_type != "code":
@@ -72,4 +72,4 @@ def test_each_lab_check_fails_before_its_fix_and_passes_after(kube, namespace, m
             client.execute_cell(cell, i)
             if i in failed_first:
                 assert "PASS" in text_of(cell), f"cell {i} did not pass after the solution"
-    assert len(failed_first) == 6 and sorted(failed_first) == [checks_after(book.cells, s)[0] for s in solutions]
+    assert len(failed_first) == 9 and sorted(failed_first) == [checks_after(book.cells, s)[0] for s in solutions]

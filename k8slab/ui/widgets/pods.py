@@ -35,7 +35,7 @@ class PodTable(LiveWidget):
 
     `PodTable("app=web")`, `PodTable(namespace="kube-system")`; `.pods` is the current rows.
 
-    Used in chapter 02.
+    Used in chapters 01, 02.
     """
 
     tick = 5.0  # ages move on
