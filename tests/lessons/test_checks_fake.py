@@ -74,14 +74,24 @@ def test_node_ready_fails_while_the_kubelet_is_silent_without_naming_the_fix(mon
 
 
 def test_reaches_by_name_fails_while_the_name_does_not_resolve(monkeypatch):
-    answers = [(1, "wget: bad address 'shop:80'\n")]
+    """It watches the Service's endpoints and the cluster DNS's (a timeout there is not the verdict, nor named),
+    then asks once from inside the pod."""
+    answers, watched = [(1, "wget: bad address 'shop:80'\n")], []
     monkeypatch.setattr(checks.waiting, "wait_for_pod", lambda *a, **k: {})
     monkeypatch.setattr(checks.inspecting, "exec_in", lambda pod, cmd, ns, kube=None: answers[-1])
-    monkeypatch.setattr(checks.time, "sleep", lambda s: None)
+
+    def watch_until(api_version, kind, name, namespace, done, **kw):
+        watched.append((kind, name, namespace))
+        if name == "kube-dns":
+            raise waiting.WaitTimeout("Endpoints/kube-dns not ready after 0s")
+
+    monkeypatch.setattr(checks.waiting, "watch_until", watch_until)
     with pytest.raises(checks.CheckFailed) as e:
         checks.reaches_by_name("client", "shop", "ns", timeout=0, kube=None)
     said = str(e.value)
-    assert "bad address" in said and 'lab.diagnose("Service", "shop", "ns")' in said and "coredns" not in said.lower()
+    assert "bad address" in said and 'lab.diagnose("Service", "shop", "ns")' in said
+    assert "coredns" not in said.lower() and "kube-dns" not in said
+    assert watched == [("Endpoints", "shop", "ns"), ("Endpoints", "kube-dns", "kube-system")]
     answers.append((0, "welcome to the shop\n"))
     assert repr(checks.reaches_by_name("client", "shop", "ns", kube=None)) == "PASS Pod/client reaches http://shop:80/ by name"
 
