@@ -75,7 +75,7 @@ def test_node_ready_fails_while_the_kubelet_is_silent_without_naming_the_fix(mon
 
 def test_reaches_by_name_fails_while_the_name_does_not_resolve(monkeypatch):
     """It watches the Service's endpoints and the cluster DNS's (a timeout there is not the verdict, nor named),
-    then asks once from inside the pod."""
+    then asks from inside the pod: once when a watch timed out, again for a while when the endpoints are there."""
     answers, watched = [(1, "wget: bad address 'shop:80'\n")], []
     monkeypatch.setattr(checks.waiting, "wait_for_pod", lambda *a, **k: {})
     monkeypatch.setattr(checks.inspecting, "exec_in", lambda pod, cmd, ns, kube=None: answers[-1])
@@ -93,6 +93,11 @@ def test_reaches_by_name_fails_while_the_name_does_not_resolve(monkeypatch):
     assert "coredns" not in said.lower() and "kube-dns" not in said
     assert watched == [("Endpoints", "shop", "ns"), ("Endpoints", "kube-dns", "kube-system")]
     answers.append((0, "welcome to the shop\n"))
+    assert repr(checks.reaches_by_name("client", "shop", "ns", kube=None)) == "PASS Pod/client reaches http://shop:80/ by name"
+    lag = iter([(1, "wget: bad address 'shop:80'\n"), (0, "welcome to the shop\n")])  # kube-proxy a moment behind
+    monkeypatch.setattr(checks.inspecting, "exec_in", lambda pod, cmd, ns, kube=None: next(lag))
+    monkeypatch.setattr(checks.time, "sleep", lambda s: None)
+    monkeypatch.setattr(checks.waiting, "watch_until", lambda *a, **k: None)
     assert repr(checks.reaches_by_name("client", "shop", "ns", kube=None)) == "PASS Pod/client reaches http://shop:80/ by name"
 
 
